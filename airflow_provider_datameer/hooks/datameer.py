@@ -1,0 +1,219 @@
+"""DatameerHook: one method per Datameer job command, sync and async, over one Datameer core.
+
+The hook reads the connection, builds requests with :mod:`airflow_provider_datameer.api`, sends them
+through a thin transport (:mod:`airflow_provider_datameer.transport`) and retries transient failures
+with the one policy of :mod:`airflow_provider_datameer.retry`. It holds no Datameer knowledge itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.common.compat.sdk import BaseHook
+
+from airflow_provider_datameer import connection_ui
+from airflow_provider_datameer.api import build_request
+from airflow_provider_datameer.config import DatameerConnectionConfig, config_from_connection
+from airflow_provider_datameer.errors import DatameerError
+from airflow_provider_datameer.models import (
+    ActiveJob,
+    ExecutionStatus,
+    HistoryEntry,
+    JobDetails,
+    ServerVersion,
+    TriggerResult,
+)
+
+_EXTRA_PREFIX = f"extra__{connection_ui.CONN_TYPE}__"
+JobId = int | str
+
+
+class DatameerHook(BaseHook):
+    """Talk to Datameer's REST API through an Airflow connection of type ``datameer``.
+
+    :param datameer_conn_id: the connection: host (bare host or full URL), port (default 8080), schema
+        (http/https), login, password, and the extras described in the README ("Connection").
+
+    ``job_id`` arguments name a job by file id (int or digit string), file uuid, or file path; ids of
+    configurations and executions are separate numbers (see the README). Transient failures are retried;
+    everything else raises a :class:`~airflow_provider_datameer.errors.DatameerError` subclass whose
+    message says what to fix. Async twins (``a…``) use the event loop's shared ``aiohttp`` session.
+    """
+
+    conn_name_attr = "datameer_conn_id"
+    default_conn_name = "datameer_default"
+    conn_type = connection_ui.CONN_TYPE
+    hook_name = connection_ui.HOOK_NAME
+
+    def __init__(self, datameer_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.datameer_conn_id = datameer_conn_id
+        self._config: DatameerConnectionConfig | None = None
+        self._sync: Any = None
+        self._async: Any = None
+
+    # ------------------------------------------------------------------------------------------ connection
+    @property
+    def config(self) -> DatameerConnectionConfig:
+        """The validated connection settings, read once per hook."""
+        if self._config is None:
+            conn = self.get_connection(self.datameer_conn_id)
+            self._config = self._config_from(conn, conn.extra_dejson)
+        return self._config
+
+    async def aconfig(self) -> DatameerConnectionConfig:
+        """The same as :attr:`config`, read with Airflow's async connection lookup (for triggers)."""
+        if self._config is None:
+            from airflow.providers.common.compat.connection import get_async_connection
+
+            conn = await get_async_connection(self.datameer_conn_id, self)
+            try:
+                from airflow.providers.common.compat.connection import get_async_extra_dejson
+
+                extra = await get_async_extra_dejson(conn)
+            except ImportError:  # older common-compat
+                extra = conn.extra_dejson
+            self._config = self._config_from(conn, extra)
+        return self._config
+
+    def _config_from(self, conn: Any, extra: dict[str, Any]) -> DatameerConnectionConfig:
+        extras = {key.removeprefix(_EXTRA_PREFIX): value for key, value in (extra or {}).items()}
+        return config_from_connection(
+            self.datameer_conn_id,
+            host=conn.host,
+            port=conn.port,
+            schema=conn.schema,
+            login=conn.login,
+            password=conn.password,
+            extra=extras,
+        )
+
+    def get_conn(self) -> DatameerConnectionConfig:
+        return self.config
+
+    def job_url(self, *, file_id: int | None = None, execution_id: int | None = None) -> str:
+        """The Datameer UI link for a job run, from the connection extra ``ui_url_template``."""
+        config = self.config
+        values = {"base_url": config.base_url, "file_id": file_id or "", "execution_id": execution_id or ""}
+        return config.ui_url_template.format(**values)
+
+    # ------------------------------------------------------------------------------------------ transport
+    def _call(self, command: str, **params: Any) -> Any:
+        from tenacity import Retrying
+
+        from airflow_provider_datameer.retry import retry_settings
+        from airflow_provider_datameer.transport import SyncTransport
+
+        config = self.config
+        request = build_request(config.endpoints, command, **params)
+        if self._sync is None:
+            self._sync = SyncTransport(config)
+        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
+        for attempt in Retrying(**retry_settings(config.retry, request.endpoint, self.log)):
+            with attempt:
+                return self._sync.send(request)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _acall(self, command: str, **params: Any) -> Any:
+        from tenacity import AsyncRetrying
+
+        from airflow_provider_datameer.retry import retry_settings
+        from airflow_provider_datameer.transport import AsyncTransport
+
+        config = await self.aconfig()
+        request = build_request(config.endpoints, command, **params)
+        if self._async is None:
+            self._async = AsyncTransport(config)
+        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
+        async for attempt in AsyncRetrying(**retry_settings(config.retry, request.endpoint, self.log)):
+            with attempt:
+                return await self._async.send(request)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    # ------------------------------------------------------------------------------------------ commands
+    def get_job_status(self, job_id: JobId) -> ExecutionStatus:
+        """Status of the latest execution of a file (V2, Datameer >= 7.2.5)."""
+        return self._call("status_v2", job=job_id)
+
+    def get_job_status_v1(self, configuration_id: int | str) -> ExecutionStatus:
+        """Status of the latest execution of a configuration (V1; ``NONE`` if it never ran)."""
+        return self._call("status_v1", configuration_id=configuration_id)
+
+    def get_job_history(self, configuration_id: int | str, start: int = 0, length: int = 10) -> list[HistoryEntry]:
+        """Executions of a configuration, newest first, paged by ``start`` and ``length``."""
+        return self._call("job_history", configuration_id=configuration_id, start=start, length=length)
+
+    def get_job_details(self, execution_id: int | str) -> JobDetails:
+        """Counters, record counts, status and times of one execution."""
+        return self._call("job_details", execution_id=execution_id)
+
+    def list_active_jobs(self) -> list[ActiveJob]:
+        """Executions that are running or waiting now (finished ones are not listed)."""
+        return self._call("list_running")
+
+    def trigger_job(self, job_id: JobId) -> TriggerResult:
+        """Start a run of a file (V2). Never retried once the server may have received it."""
+        return self._call("trigger_v2", job=job_id)
+
+    def trigger_job_v1(self, configuration_id: int | str) -> TriggerResult:
+        """Start a run of a configuration (V1); the execution id is known only if the server returns one."""
+        return self._call("trigger_v1", configuration_id=configuration_id)
+
+    def trigger_job_sequential(self, job_id: JobId) -> TriggerResult:
+        """Queue a run behind the file's active execution (assumed semantics; see the README's limits)."""
+        return self._call("trigger_sequential", job=job_id)
+
+    def stop_job(self, job_id: JobId) -> None:
+        """Stop the file's current run (V2). Datameer answers with an empty body; stopping is asynchronous."""
+        self._call("stop_v2", job=job_id)
+
+    def stop_job_v1(self, execution_id: int | str) -> None:
+        """Stop one execution by id (V1 job-kill)."""
+        self._call("stop_v1", execution_id=execution_id)
+
+    def delete_job(self, execution_id: int | str) -> None:
+        """Delete one execution's result data (assumed endpoint ``DELETE /rest/data/{id}``; overridable)."""
+        self._call("delete", execution_id=execution_id)
+
+    def get_server_version(self) -> ServerVersion:
+        """Datameer's version and license type, from license-details."""
+        return self._call("license")
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Airflow's "Test" button: reach license-details with the connection's credentials."""
+        try:
+            version = self.get_server_version()
+        except (DatameerError, ValueError) as exc:
+            return False, str(exc)
+        return True, f"Connected to Datameer {version.version}"
+
+    # ------------------------------------------------------------------------------------------ async twins
+    async def aget_job_status(self, job_id: JobId) -> ExecutionStatus:
+        return await self._acall("status_v2", job=job_id)
+
+    async def aget_job_details(self, execution_id: int | str) -> JobDetails:
+        return await self._acall("job_details", execution_id=execution_id)
+
+    async def atrigger_job(self, job_id: JobId) -> TriggerResult:
+        return await self._acall("trigger_v2", job=job_id)
+
+    async def astop_job(self, job_id: JobId) -> None:
+        await self._acall("stop_v2", job=job_id)
+
+    async def astop_job_v1(self, execution_id: int | str) -> None:
+        await self._acall("stop_v1", execution_id=execution_id)
+
+    # ------------------------------------------------------------------------------------------ UI (Airflow < 3.2)
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        return connection_ui.UI_FIELD_BEHAVIOUR
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from wtforms import StringField
+
+        return {
+            name: StringField(field["label"], widget=BS3TextFieldWidget(), description=field["description"])
+            for name, field in connection_ui.CONN_FIELDS.items()
+        }

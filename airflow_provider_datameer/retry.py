@@ -1,0 +1,75 @@
+"""The one place that decides what is retried and how long to wait (sync and async paths alike).
+
+Retried: :class:`~airflow_provider_datameer.errors.DatameerTransientError` (connection failures,
+timeouts, 429, 5xx). A command that starts a run (``Endpoint.idempotent`` false) is retried only when the
+server cannot have acted on it (connection refused, 429, 503), so a timeout after sending a trigger never
+starts a second run. Waits grow exponentially with jitter and honour ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from airflow_provider_datameer.api import Endpoint
+from airflow_provider_datameer.config import RetryPolicy
+from airflow_provider_datameer.errors import DatameerTransientError
+
+
+def is_retryable(exc: BaseException, endpoint: Endpoint) -> bool:
+    """Whether repeating the command after ``exc`` is both useful and safe."""
+    if not isinstance(exc, DatameerTransientError):
+        return False
+    return endpoint.idempotent or not exc.may_have_reached_server
+
+
+class _Wait:
+    """Exponential backoff with jitter, stretched to the server's ``Retry-After`` when it sent one."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+        self._backoff = wait_exponential_jitter(initial=policy.backoff, max=policy.max_backoff)
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = self._backoff(state)
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            wait = max(wait, min(retry_after, self._policy.max_retry_after))
+        return wait
+
+
+def _give_up(state: RetryCallState) -> Any:
+    """Re-raise the last error, noting how many attempts were spent (shown in its message)."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, DatameerTransientError):
+        exc.attempts = state.attempt_number
+    if exc is not None:
+        raise exc
+    return None
+
+
+def retry_settings(policy: RetryPolicy, endpoint: Endpoint, log: logging.Logger) -> dict[str, Any]:
+    """Keyword arguments for ``tenacity.Retrying`` and ``tenacity.AsyncRetrying`` alike."""
+
+    def log_retry(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "Datameer %s: %s; retrying in %.1f s (attempt %d of %d)",
+            endpoint.command,
+            exc,
+            state.upcoming_sleep,
+            state.attempt_number + 1,
+            policy.attempts,
+        )
+
+    return {
+        "stop": stop_after_attempt(policy.attempts),
+        "wait": _Wait(policy),
+        "retry": retry_if_exception(lambda exc: is_retryable(exc, endpoint)),
+        "before_sleep": log_retry,
+        "retry_error_callback": _give_up,
+        "reraise": True,
+    }
