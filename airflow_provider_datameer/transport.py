@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import ssl
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +97,26 @@ def shared_session() -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
         _sessions[loop] = session
     return session
+
+
+_leases: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, int] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def session_lease() -> AsyncIterator[None]:
+    """Hold the loop's shared session open while a trigger runs; the last one out closes it.
+
+    A triggerer's loop lives long and always has some lease, so its session is reused; a short-lived
+    loop (``airflow dags test``, tests) ends without an unclosed-session warning.
+    """
+    loop = asyncio.get_running_loop()
+    _leases[loop] = _leases.get(loop, 0) + 1
+    try:
+        yield
+    finally:
+        _leases[loop] -= 1
+        if _leases[loop] == 0:
+            await close_shared_session()
 
 
 async def close_shared_session() -> None:

@@ -84,6 +84,14 @@ class DatameerJobTrigger(BaseTrigger):
         return DatameerHook(datameer_conn_id=self.datameer_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_datameer.transport import session_lease
+
+        async with session_lease():
+            event = await self._wait()
+        yield TriggerEvent(event)
+
+    async def _wait(self) -> dict[str, Any]:
+        """Poll until the wait is over; return the one event payload."""
         hook = self._hook()
         watch = self._watch = ExecutionWatch(
             self.job_id,
@@ -96,13 +104,10 @@ class DatameerJobTrigger(BaseTrigger):
         )
         while True:
             if self.deadline is not None and time.time() >= self.deadline:
-                timeout = f"after {time.time() - self.waiting_since:.0f} s (deadline reached)"
-                yield TriggerEvent(watch.timed_out(timeout).to_event())
-                return
+                return watch.timed_out(f"after {time.time() - self.waiting_since:.0f} s").to_event()
             verdict = await apoll_once(hook, watch)
             if verdict is not None:
-                yield TriggerEvent(verdict.to_event())
-                return
+                return verdict.to_event()
             delay = watch.delay(self.poll_interval, floor=self.min_poll_interval)
             if self.deadline is not None:
                 delay = min(delay, max(0.0, self.deadline - time.time()))
@@ -112,16 +117,22 @@ class DatameerJobTrigger(BaseTrigger):
         """Airflow 3.3+: the user marked or cleared the deferred task; stop the run if the task asked to."""
         if not self.stop_on_kill:
             return
+        from airflow_provider_datameer.transport import session_lease
+
         execution_id = self._watch.execution_id if self._watch else self.execution_id
         try:
-            hook = self._hook()
-            latest = await hook.aget_job_status(self.job_id)
-            request = stop_request(self.job_id, execution_id, latest)
-            if request is None:
-                self.log.info("Datameer job %s execution %s already ended; nothing to stop", self.job_id, execution_id)
-                return
-            name, argument = request
-            await getattr(hook, f"a{name}")(argument)
-            self.log.info("Stopped Datameer job %s execution %s (task killed by a user)", self.job_id, execution_id)
+            async with session_lease():
+                await self._stop(execution_id)
         except Exception as exc:  # best effort: never let a failed stop break the triggerer
             self.log.warning("Could not stop Datameer job %s execution %s: %s", self.job_id, execution_id, exc)
+
+    async def _stop(self, execution_id: int | None) -> None:
+        hook = self._hook()
+        latest = await hook.aget_job_status(self.job_id)
+        request = stop_request(self.job_id, execution_id, latest)
+        if request is None:
+            self.log.info("Datameer job %s execution %s already ended; nothing to stop", self.job_id, execution_id)
+            return
+        name, argument = request
+        await getattr(hook, f"a{name}")(argument)
+        self.log.info("Stopped Datameer job %s execution %s (task killed by a user)", self.job_id, execution_id)

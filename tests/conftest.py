@@ -1,0 +1,75 @@
+"""Shared test setup: an isolated AIRFLOW_HOME, the Datameer emulator on loopback, and a connection to it."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration at import: isolate it before any test module imports airflow.
+_HOME = Path(tempfile.mkdtemp(prefix="datameer-tests-airflow-"))
+os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "admin"
+
+
+def connection_json(url: str, *, login: str = "admin", password: str = PASSWORD, **extra: object) -> str:
+    """An ``AIRFLOW_CONN_*`` value pointing at an emulator URL, with fast retries for tests."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    extra.setdefault("retries", {"attempts": 3, "backoff": 0.05, "max_backoff": 0.2})
+    extra.setdefault("timeout", 5)
+    return json.dumps(
+        {
+            "conn_type": "datameer",
+            "host": parts.hostname,
+            "port": parts.port,
+            "schema": parts.scheme,
+            "login": login,
+            "password": password,
+            "extra": extra,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    """One emulator for the session (reset before each test by ``emulator``)."""
+    from airflow_provider_datameer.emulator import EmulatorServer
+
+    with EmulatorServer(port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server):
+    emulator_server.client.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def datameer_conn(emulator, monkeypatch):
+    """``datameer_default`` pointing at the emulator; returns a setter for other extras/credentials."""
+
+    def configure(conn_id: str = "datameer_default", **kwargs: object) -> str:
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(emulator.url, **kwargs))
+        return conn_id
+
+    configure()
+    return configure
+
+
+@pytest.fixture
+async def close_sessions():
+    """Close the event loop's shared aiohttp session after an async test."""
+    yield
+    from airflow_provider_datameer.transport import close_shared_session
+
+    await close_shared_session()

@@ -1,0 +1,34 @@
+"""Every example DAG imports cleanly and runs green under ``airflow dags test`` against the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REPO
+
+EXAMPLES = sorted(p.stem for p in (REPO / "example_dags").glob("example_*.py"))
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_dag_imports_without_errors(name):
+    import runpy
+    import warnings
+
+    from airflow.providers.common.compat.sdk import DAG
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated import in an example would teach users the wrong thing
+        namespace = runpy.run_path(str(REPO / "example_dags" / f"{name}.py"))
+    dags = [value for value in namespace.values() if isinstance(value, DAG)]
+    assert [dag.dag_id for dag in dags] == [name]
+    assert namespace["__doc__"] and len(namespace["__doc__"]) > 100, "each example explains itself"
+
+
+@pytest.mark.dags
+@pytest.mark.parametrize("dag_id", EXAMPLES)
+def test_example_dag_runs_green(dags_test, emulator, dag_id):
+    run = dags_test(dag_id)
+    assert run.state == "success", run.output[-4000:]
+    triggers = [r for r in emulator.client.requests() if r["endpoint"] in ("trigger_v2", "trigger_sequential")]
+    assert triggers, "the DAG should have started a Datameer run"
+    assert all(r["status"] == 200 for r in triggers)
