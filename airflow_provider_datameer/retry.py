@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
 from airflow_provider_datameer.api import Endpoint
 from airflow_provider_datameer.config import RetryPolicy
@@ -30,7 +30,9 @@ class _Wait:
 
     def __init__(self, policy: RetryPolicy) -> None:
         self._policy = policy
-        self._backoff = wait_exponential_jitter(initial=policy.backoff, max=policy.max_backoff)
+        self._backoff = wait_exponential(multiplier=policy.backoff, max=policy.max_backoff) + wait_random(
+            0, policy.backoff
+        )
 
     def __call__(self, state: RetryCallState) -> float:
         wait = self._backoff(state)

@@ -60,12 +60,8 @@ def dags_test(emulator, migrated_home, tmp_path):
     def run(dag_id: str, dags_folder: Path = REPO / "example_dags", **conn: object) -> DagRun:
         home = tmp_path / "home"
         shutil.copytree(migrated_home, home)
-        env = _airflow_env(
-            home, dags_folder, AIRFLOW_CONN_DATAMEER_DEFAULT=connection_json(emulator.url, **conn)
-        )
-        done = subprocess.run(
-            [AIRFLOW, "dags", "test", dag_id], env=env, capture_output=True, text=True, timeout=600
-        )
+        env = _airflow_env(home, dags_folder, AIRFLOW_CONN_DATAMEER_DEFAULT=connection_json(emulator.url, **conn))
+        done = subprocess.run([AIRFLOW, "dags", "test", dag_id], env=env, capture_output=True, text=True, timeout=600)
         output = done.stdout + done.stderr
         (tmp_path / f"{dag_id}.log").write_text(output)
         return DagRun(dag_id, done.returncode, output)

@@ -179,7 +179,9 @@ def test_failure_with_other_reason_is_rejected():
 
 def test_v1_error_body():
     with pytest.raises(DatameerNotFoundError, match="Job configuration 99 not found"):
-        api.read_response(req("status_v1", configuration_id=99), 404, JSON, b'{"error":"Job configuration 99 not found"}')
+        api.read_response(
+            req("status_v1", configuration_id=99), 404, JSON, b'{"error":"Job configuration 99 not found"}'
+        )
 
 
 def test_401_is_auth_error():
@@ -193,7 +195,7 @@ def test_403_without_failure_body_is_auth_error():
 
 
 def test_404_html_on_api_path_hints_missing_v2():
-    with pytest.raises(DatameerNotFoundError, match="7.2.5"):
+    with pytest.raises(DatameerNotFoundError, match=r"7\.2\.5"):
         api.read_response(req(), 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>")
 
 
@@ -222,7 +224,7 @@ def test_malformed_json_shows_what_came_back():
 
 
 def test_wrong_shape_names_command():
-    with pytest.raises(DatameerUnexpectedResponseError, match="status_v2.*unexpected response shape"):
+    with pytest.raises(DatameerUnexpectedResponseError, match=r"status_v2.*unexpected response shape"):
         api.read_response(req(), 200, JSON, b"[1, 2]")
 
 

@@ -111,7 +111,11 @@ def test_status_from_raw_never_raises(raw):
 
 
 def test_history_newest_first_and_empty():
-    body = [{"id": 30, "jobStatus": "COMPLETED"}, {"id": 27, "jobStatus": "COMPLETED"}, {"id": 23, "jobStatus": "ERROR"}]
+    body = [
+        {"id": 30, "jobStatus": "COMPLETED"},
+        {"id": 27, "jobStatus": "COMPLETED"},
+        {"id": 23, "jobStatus": "ERROR"},
+    ]
     assert [(e.execution_id, e.status) for e in models.parse_history(body)] == [
         (30, S.COMPLETED),
         (27, S.COMPLETED),
@@ -163,11 +167,17 @@ def test_active_jobs_shape_is_best_effort():
         [{"id": 9, "jobConfigurationId": 41, "jobStatus": "RUNNING"}, {"jobStatus": "WAITING_FOR_OTHER_JOB"}]
     )
     assert jobs[0] == models.ActiveJob(S.RUNNING, 9, 41, "RUNNING")
-    assert jobs[1].status is S.WAITING_FOR_OTHER_JOB and jobs[1].execution_id is None
+    assert jobs[1].status is S.WAITING_FOR_OTHER_JOB
+    assert jobs[1].execution_id is None
 
 
 def test_trigger_bodies():
-    v2 = {"status": "success", "job-execution-id": 3, "job-execution-user": "analyst", "job-execution-trigger": "RESTAPI"}
+    v2 = {
+        "status": "success",
+        "job-execution-id": 3,
+        "job-execution-user": "analyst",
+        "job-execution-trigger": "RESTAPI",
+    }
     assert models.parse_trigger_v2(v2) == models.TriggerResult(3, "analyst", "RESTAPI")
     assert models.parse_trigger_v1({"id": 12}) == models.TriggerResult(12)
     assert models.parse_trigger_v1({"whatever": True}) == models.TriggerResult(None)
@@ -229,7 +239,9 @@ def test_bogus_estimates_are_none(text):
     assert models.parse_duration_seconds(text) is None
 
 
-@pytest.mark.parametrize(("raw", "value"), [("0", 0.0), ("45", 45.0), ("45%", 45.0), (100, 100.0), ("150", None), ("x", None)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [("0", 0.0), ("45", 45.0), ("45%", 45.0), (100, 100.0), ("150", None), ("x", None)]
+)
 def test_progress(raw, value):
     assert models.parse_progress(raw) == value
 

@@ -13,7 +13,9 @@ from airflow_provider_datameer import __version__, get_provider_info
 
 
 def test_entry_point_is_registered():
-    eps = [ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_datameer")]
+    eps = [
+        ep for ep in entry_points(group="apache_airflow_provider") if ep.value.startswith("airflow_provider_datameer")
+    ]
     assert len(eps) == 1
     assert eps[0].load()() == get_provider_info()
 

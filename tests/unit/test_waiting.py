@@ -110,7 +110,8 @@ def test_error_budget_counts_consecutive_transient_failures():
     assert w.fail(boom) is None
     verdict = w.fail(boom)
     assert verdict.status == "error"
-    assert "3 polls in a row" in verdict.message and "no answer" in verdict.message
+    assert "3 polls in a row" in verdict.message
+    assert "no answer" in verdict.message
 
 
 @pytest.mark.parametrize(
