@@ -31,5 +31,20 @@ lint: venv
 	$(BIN)/ruff check airflow_provider_datameer tests example_dags benchmarks
 	$(BIN)/mypy
 
+demo: venv  ## trigger a Datameer job on the emulator through `airflow dags test` and say what happened
+	$(BIN)/python scripts/demo.py
+
+ui: venv  ## the same under `airflow standalone`, to watch in a browser at http://localhost:8080
+	$(BIN)/python scripts/ui.py
+
+e2e: venv  ## airflow standalone + triggerer + headless Chromium screenshot (artifacts/e2e/)
+	$(BIN)/python -m pytest -q tests/e2e
+
+bench: venv  ## benchmarks P1-P4, figures side by side with a peer
+	$(BIN)/python benchmarks/run_all.py
+
+soak: venv  ## thousands of triggers against an emulator injecting faults
+	$(BIN)/python benchmarks/soak.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache dist build

@@ -1,0 +1,1 @@
+"""Tests of the Datameer emulator itself, over real loopback HTTP."""
