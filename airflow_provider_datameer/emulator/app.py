@@ -27,6 +27,8 @@ from . import render
 from .control import CONTROL_PREFIX, make_control_handler
 from .endpoints import HANDLERS, Call
 from .faults import FaultRule
+from .job_page import PATH as JOB_PAGE_PATH
+from .job_page import job_page
 from .responses import JSON, Reply, error
 from .state import EmulatorState
 
@@ -170,6 +172,8 @@ def make_handler(state: EmulatorState) -> Callable[[web.Request], Awaitable[web.
         path, _, query = request.raw_path.partition("?")
         if path.startswith(CONTROL_PREFIX):
             return await control(request, path, query)
+        if path == JOB_PAGE_PATH and request.method == "GET":
+            return job_page(state, query)
         return await _datameer(state, request, path, query)
 
     return handle

@@ -210,3 +210,18 @@ def test_client_against_another_process():
         client.wait_until_up()
         exec_id = client.trigger_as(48, "scheduler")
         assert client.state()["executions"][0]["id"] == exec_id
+
+
+def test_job_page_shows_the_execution_without_auth():
+    import requests
+
+    from airflow_provider_datameer.emulator import EmulatorServer
+
+    with EmulatorServer(port=0) as emu:
+        execution_id = emu.client.trigger_as(48, "scheduler")
+        page = requests.get(f"{emu.url}/file-job", params={"jobExecutionId": execution_id}, timeout=5)
+        assert page.status_code == 200
+        assert "/Data/ImportJobs/sales_import.imp" in page.text
+        assert f"Job execution {execution_id}" in page.text
+        missing = requests.get(f"{emu.url}/file-job", params={"jobExecutionId": "999"}, timeout=5)
+        assert missing.status_code == 404
