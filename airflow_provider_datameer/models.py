@@ -57,9 +57,9 @@ def parse_datameer_time(value: object) -> datetime | None:
             hour24 = int(hour) % 12 + (12 if half.lower() == "p" else 0)
             return datetime(int(year), month, int(day), hour24, int(minute), int(sec))
         if m := _TIMESTAMP.match(text):
-            year, month, day, hour, minute, sec, frac = m.groups()
-            micro = int((frac or "0").ljust(6, "0")[:6])
-            return datetime(int(year), int(month), int(day), int(hour), int(minute), int(sec), micro)
+            year, month_no, day_no, hour_no, minute_no, second_no = (int(g) for g in m.groups()[:6])
+            micro = int((m.group(7) or "0").ljust(6, "0")[:6])
+            return datetime(year, month_no, day_no, hour_no, minute_no, second_no, micro)
         return datetime.fromisoformat(text)
     except ValueError:
         return None

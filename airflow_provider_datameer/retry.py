@@ -8,7 +8,6 @@ starts a second run. Waits grow exponentially with jitter and honour ``Retry-Aft
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
@@ -53,7 +52,7 @@ def _give_up(state: RetryCallState) -> Any:
     return None
 
 
-def retry_settings(policy: RetryPolicy, endpoint: Endpoint, log: logging.Logger) -> dict[str, Any]:
+def retry_settings(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> dict[str, Any]:
     """Keyword arguments for ``tenacity.Retrying`` and ``tenacity.AsyncRetrying`` alike."""
 
     def log_retry(state: RetryCallState) -> None:

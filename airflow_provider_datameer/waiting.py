@@ -56,9 +56,8 @@ class Verdict:
         if not isinstance(event, dict) or event.get("status") not in ("success", "error", "timeout"):
             return cls("error", "?", None, None, f"Datameer trigger sent a malformed event: {event!r}")
         fields = {name: event.get(name) for name in cls.__dataclass_fields__}
-        fields["job_id"] = str(fields["job_id"])
-        fields["message"] = str(fields["message"] or "")
-        return cls(**fields)
+        fields.update(job_id=str(fields["job_id"]), message=str(fields["message"] or ""))
+        return cls(**fields)  # type: ignore[arg-type]
 
 
 class ExecutionWatch:
@@ -81,7 +80,7 @@ class ExecutionWatch:
         no_execution_grace: float | None = 120.0,
         max_consecutive_errors: int = 5,
         waiting_since: float | None = None,
-        log: logging.Logger | None = None,
+        log: Any = None,
     ) -> None:
         self.job_id = str(job_id)
         self.execution_id = execution_id
