@@ -274,18 +274,23 @@ def read_response(request: Request, http_status: int, headers: Mapping[str, str]
         raise DatameerAuthError("the credentials were refused", http_status=401, **context)
 
     reason = _reason(data)
-    if isinstance(data, Mapping) and (data.get("status") == "failure" or "error" in data):
+    failure_body = isinstance(data, Mapping) and data.get("status") == "failure"
+    hint = None if failure_body else _url_hint(request, http_status)
+    # A 403 with a plain {"error": ...} body is the server's auth layer (wrong password or no rights), not
+    # Datameer's answer to the command; the documented failure body is, whatever its HTTP code.
+    if failure_body or (isinstance(data, Mapping) and "error" in data and http_status != 403):
         error_class = DatameerNotFoundError if http_status == 404 or _looks_not_found(reason) else DatameerRejectedError
-        raise error_class("Datameer rejected the command", http_status=http_status, reason=reason, **context)
+        raise error_class("Datameer rejected the command", http_status=http_status, reason=reason, hint=hint, **context)
     if http_status == 403:
-        raise DatameerAuthError("the user is not allowed to do this", http_status=403, **context)
+        raise DatameerAuthError(
+            "the credentials were refused or the user is not allowed to do this",
+            http_status=403,
+            reason=reason,
+            **context,
+        )
     if http_status == 404:
         raise DatameerNotFoundError(
-            "no such job, execution or endpoint",
-            http_status=404,
-            reason=reason,
-            hint=_V2_MISSING_HINT if request.path.startswith("/api/") else None,
-            **context,
+            "no such job, execution or endpoint", http_status=404, reason=reason, hint=hint, **context
         )
     if 300 <= http_status < 400:
         raise DatameerUnexpectedResponseError(
@@ -295,7 +300,9 @@ def read_response(request: Request, http_status: int, headers: Mapping[str, str]
             **context,
         )
     if http_status >= 400 or http_status < 200:
-        raise DatameerRejectedError("Datameer refused the request", http_status=http_status, reason=reason, **context)
+        raise DatameerRejectedError(
+            "Datameer refused the request", http_status=http_status, reason=reason, hint=hint, **context
+        )
     if not body.strip():
         if request.endpoint.empty_body_ok:
             return None
@@ -320,6 +327,21 @@ _V2_MISSING_HINT = (
     "plug-in; if only this command does, its URL may differ on your version: override it with the "
     "connection extra 'endpoints'. Otherwise check the job id (file id, uuid or path) and the user's rights."
 )
+_ENCODED_SLASH_HINT = (
+    "A job path is sent as one URL segment with encoded slashes (%2F), which some proxies and servers refuse: "
+    "name the job by its file id or uuid instead, or let the proxy pass encoded slashes "
+    "(Apache: AllowEncodedSlashes NoDecode)."
+)
+
+
+def _url_hint(request: Request, http_status: int) -> str | None:
+    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling."""
+    hints = []
+    if http_status in (400, 404) and "%2f" in request.path.lower():
+        hints.append(_ENCODED_SLASH_HINT)
+    if http_status == 404 and request.path.startswith("/api/"):
+        hints.append(_V2_MISSING_HINT)
+    return " ".join(hints) or None
 
 
 def _decode(body: bytes, content_type: str) -> tuple[Any, str | None]:

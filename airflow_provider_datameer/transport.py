@@ -51,7 +51,11 @@ class SyncTransport:
         config = self._config
         try:
             response = self._session.request(
-                request.method, config.url(request.path), timeout=config.timeout, allow_redirects=False
+                request.method,
+                config.url(request.path),
+                timeout=config.timeout,
+                allow_redirects=False,
+                verify=config.verify,  # per request: REQUESTS_CA_BUNDLE would override Session.verify
             )
         except exceptions.SSLError as exc:
             raise _failure(request, _short(exc), reached=False, tls=True) from None

@@ -1,0 +1,175 @@
+"""The Airflow connection as users write it: endpoint overrides, URI-form extras, host as a URL, base_path,
+and the password kept out of every message, repr and log line (sync and async paths)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable, Iterator
+from urllib.parse import quote
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+from airflow_provider_datameer.emulator import EmulatorServer
+from airflow_provider_datameer.errors import DatameerError, DatameerNotFoundError
+from airflow_provider_datameer.hooks.datameer import DatameerHook
+from tests.conftest import connection_json
+from tests.integration import BOTH_PATHS, IMPORT, LONG, execution, finished_run, logged, running_run
+
+pytestmark = pytest.mark.usefixtures("close_sessions")
+
+
+# ---------------------------------------------------------------------------------------------- endpoints
+@BOTH_PATHS
+async def test_an_overridden_endpoint_is_used(emulator, datameer_conn, via):
+    datameer_conn(endpoints={"status_v2": "/api/job-execution/{job}/status?via=override"})
+    execution_id = finished_run(emulator, IMPORT)
+
+    assert (await via(DatameerHook(), "get_job_status", IMPORT)).execution_id == execution_id
+    assert [r["path"] for r in logged(emulator, "status_v2")] == ["/api/job-execution/48/status?via=override"]
+
+
+@BOTH_PATHS
+async def test_a_wrong_override_fails_naming_the_overridden_path(emulator, datameer_conn, via):
+    datameer_conn(endpoints={"stop_v2": {"path": "/api/job-execution/{job}/halt", "method": "POST"}})
+    execution_id = running_run(emulator)
+
+    with pytest.raises(DatameerNotFoundError) as caught:
+        await via(DatameerHook(), "stop_job", LONG)
+
+    assert "POST /api/job-execution/63/halt" in str(caught.value)
+    assert caught.value.http_status == 404
+    assert [(r["method"], r["path"]) for r in logged(emulator)] == [("POST", "/api/job-execution/63/halt")]
+    assert execution(emulator, execution_id)["status"] == "RUNNING"
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(
+    ("endpoints", "fragment"),
+    [
+        pytest.param({"stop_v2": "/api/job-execution/stop"}, "'stop_v2': path must contain {job}", id="no-placeholder"),
+        pytest.param({"stop_v2": "api/{job}/stop"}, "'stop_v2': path 'api/{job}/stop' must start with '/'", id="rel"),
+        pytest.param({"status_v1": "/rest/{job}"}, "'status_v1': unknown placeholder(s) job", id="placeholder"),
+        pytest.param({"stop_v2": {"path": "/x/{job}", "method": "FETCH"}}, "'stop_v2': method 'FETCH'", id="method"),
+        pytest.param({"halt": "/x"}, "unknown command 'halt'", id="command"),
+        pytest.param("{not json", "'endpoints' is not valid JSON", id="json"),
+    ],
+)
+async def test_a_bad_override_is_a_value_error_naming_the_command(emulator, datameer_conn, via, endpoints, fragment):
+    datameer_conn(endpoints=endpoints)
+
+    with pytest.raises(ValueError, match="Datameer connection 'datameer_default'") as caught:
+        await via(DatameerHook(), "stop_job", IMPORT)
+
+    assert fragment in str(caught.value)
+    assert logged(emulator) == []
+
+
+# ---------------------------------------------------------------------------------------------- forms
+def _uri(url: str, query: str) -> str:
+    host_port = url.split("://", 1)[1]
+    return f"datameer://admin:admin@{host_port}?{query}"
+
+
+@BOTH_PATHS
+async def test_uri_connection_with_string_extras(emulator, monkeypatch, via):
+    """``airflow connections add --conn-uri`` gives every extra as a string."""
+    retries = quote('{"attempts": "2", "backoff": "0.05"}')
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_DATAMEER_DEFAULT", _uri(emulator.url, f"verify=false&timeout=30&retries={retries}")
+    )
+    emulator.client.add_fault(endpoint="status_v2", kind="http_error", status=503, count=5)
+    hook = DatameerHook()
+
+    with pytest.raises(DatameerError, match="gave up after 2 attempts"):
+        await via(hook, "get_job_status", IMPORT)
+
+    config = hook.config
+    assert (config.verify, config.timeout, config.retry.attempts, config.base_url) == (False, 30.0, 2, emulator.url)
+    assert len(logged(emulator, "status_v2")) == 2
+
+
+@BOTH_PATHS
+@pytest.mark.parametrize(
+    ("host_suffix", "extra", "prefix"),
+    [
+        pytest.param("", {}, "", id="host-is-url"),
+        pytest.param("/", {}, "", id="host-is-url-with-slash"),
+        pytest.param("/dm/", {}, "/dm", id="url-path"),
+        pytest.param("", {"base_path": "/datameer"}, "/datameer", id="base-path"),
+        pytest.param("/dm", {"base_path": "api-gw/"}, "/dm/api-gw", id="url-path-and-base-path"),
+    ],
+)
+async def test_host_as_a_full_url_and_base_path(emulator, monkeypatch, via, host_suffix, extra, prefix):
+    conn = json.loads(connection_json(emulator.url, **extra))
+    conn.update(host=emulator.url + host_suffix, port=None, schema=None)
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", json.dumps(conn))
+    hook = DatameerHook()
+
+    if prefix:  # the emulator serves at its root only: a prefixed path is an unknown URL there
+        with pytest.raises(DatameerNotFoundError):
+            await via(hook, "get_job_status", IMPORT)
+    else:
+        await via(hook, "get_job_status", IMPORT)
+    assert hook.config.base_url == emulator.url + prefix
+    assert [r["path"] for r in logged(emulator)] == [f"{prefix}/api/job-execution/48/status"]
+
+
+# ---------------------------------------------------------------------------------------------- secrets
+SECRET = "Zebra-Quokka-7731-secret"
+WRONG = "Wombat-Narwhal-4419-wrong"
+
+
+def _forms(login: str, password: str) -> set[str]:
+    return {password, base64.b64encode(f"{login}:{password}".encode()).decode(), quote(password)}
+
+
+def _render(event: dict) -> str:
+    return str(event.get("event", "")) % tuple(event.get("positional_args", ()))
+
+
+@pytest.fixture
+def log_lines(caplog) -> Iterator[Callable[[], list[str]]]:
+    """Every log line so far at DEBUG: stdlib loggers (urllib3, aiohttp, tenacity) and the hook's structlog
+    logger (which Airflow filters at INFO and renders itself, out of caplog's reach)."""
+    caplog.set_level(logging.DEBUG)
+    saved = structlog.get_config()
+    try:
+        with capture_logs() as captured:
+            structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+            yield lambda: [
+                *(_render(e) for e in captured),
+                *(repr(e) for e in captured),
+                *(r.getMessage() for r in caplog.records),
+            ]
+    finally:
+        structlog.configure(**saved)
+
+
+@BOTH_PATHS
+async def test_the_password_is_in_no_message_repr_or_log_line(monkeypatch, via, log_lines):
+    with EmulatorServer(port=0, users={"svc": SECRET}) as server:
+        server.client.add_fault(endpoint="status_v2", kind="http_error", status=500, count=1)
+        texts = []
+        for password, conn_id in ((SECRET, "datameer_ok"), (WRONG, "datameer_wrong")):
+            monkeypatch.setenv(
+                f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(server.url, login="svc", password=password)
+            )
+            hook = DatameerHook(conn_id)
+            try:
+                await via(hook, "get_job_status", IMPORT)  # ok: after one retried 500; wrong: refused
+            except DatameerError as exc:
+                texts += [str(exc), repr(exc), repr(exc.args), str(exc.__context__), str(exc.__cause__)]
+            texts += [repr(hook.config), str(hook.config), str(hook.test_connection())]
+        assert [r["status"] for r in server.client.requests("status_v2")] == [500, 200, 401]
+
+    lines = log_lines()
+    assert "Datameer status_v2: GET /api/job-execution/48/status" in lines  # the hook's own DEBUG line
+    assert any("retrying in" in line for line in lines)  # its retry warning
+    assert any('"GET /rest/license-details HTTP/1.1" 401' in line for line in lines)  # urllib3, via stdlib
+    assert any("401" in text and "credentials were refused" in text for text in texts)
+    for secret in _forms("svc", SECRET) | _forms("svc", WRONG):
+        assert not [text for text in texts + lines if secret in text], secret
