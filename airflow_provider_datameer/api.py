@@ -113,7 +113,7 @@ def resolve_endpoints(overrides: object = None) -> dict[str, Endpoint]:
     if isinstance(overrides, str):
         try:
             overrides = json.loads(overrides)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ValueError(f"Connection extra 'endpoints' is not valid JSON: {exc}") from None
     if not isinstance(overrides, Mapping):
         raise ValueError("Connection extra 'endpoints' must be a JSON object of command -> path or {path, method}")
@@ -156,6 +156,8 @@ def _override_fields(command: str, spec: object) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------- identifiers
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_PATH_LENGTH = 2048
+#: Servlet containers refuse request lines over 8 KiB; keep the encoded segment well below that.
+MAX_ENCODED_LENGTH = 6000
 
 
 def encode_job_ref(job_id: object) -> str:
@@ -185,7 +187,13 @@ def encode_job_ref(job_id: object) -> str:
         raise ValueError(f"job_id {job_id!r} has leading/trailing white space or control characters")
     if len(text) > MAX_PATH_LENGTH:
         raise ValueError(f"job_id path is {len(text)} characters long; at most {MAX_PATH_LENGTH} are accepted")
-    return quote(text, safe="")
+    encoded = quote(text, safe="")
+    if len(encoded) > MAX_ENCODED_LENGTH:
+        raise ValueError(
+            f"job_id path is {len(encoded)} characters once URL-encoded; at most {MAX_ENCODED_LENGTH} fit in a "
+            "request line: name the job by file id or uuid"
+        )
+    return encoded
 
 
 def require_id(value: object, name: str) -> int:
@@ -273,6 +281,13 @@ def read_response(request: Request, http_status: int, headers: Mapping[str, str]
     if http_status == 401:
         raise DatameerAuthError("the credentials were refused", http_status=401, **context)
 
+    if 300 <= http_status < 400:
+        raise DatameerUnexpectedResponseError(
+            f"redirected to {_header(headers, 'location') or 'another page'} — most likely a single-sign-on/login "
+            "page; Datameer's REST API needs HTTP Basic credentials of an internal or LDAP user",
+            http_status=http_status,
+            **context,
+        )
     reason = _reason(data)
     failure_body = isinstance(data, Mapping) and data.get("status") == "failure"
     hint = None if failure_body else _url_hint(request, http_status)
@@ -291,13 +306,6 @@ def read_response(request: Request, http_status: int, headers: Mapping[str, str]
     if http_status == 404:
         raise DatameerNotFoundError(
             "no such job, execution or endpoint", http_status=404, reason=reason, hint=hint, **context
-        )
-    if 300 <= http_status < 400:
-        raise DatameerUnexpectedResponseError(
-            f"redirected to {_header(headers, 'location') or 'another page'} — most likely a single-sign-on/login "
-            "page; Datameer's REST API needs HTTP Basic credentials of an internal or LDAP user",
-            http_status=http_status,
-            **context,
         )
     if http_status >= 400 or http_status < 200:
         raise DatameerRejectedError(

@@ -107,7 +107,7 @@ def _extras(extra: Mapping[str, Any] | str | None, problem: Any) -> Mapping[str,
     if isinstance(extra, str):
         try:
             extra = json.loads(extra)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise problem(f"extra is not valid JSON ({exc})") from None
     if not isinstance(extra, Mapping):
         raise problem("extra must be a JSON object")
@@ -163,9 +163,9 @@ def _verify(value: object, problem: Any) -> bool | str:
 def _positive(value: object, name: str, problem: Any) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = -1.0
-    if isinstance(value, bool) or not number > 0:
+    if isinstance(value, bool) or not 0 < number < float("inf"):
         raise problem(f"extra {name!r} must be a positive number of seconds, got {value!r}")
     return number
 
@@ -176,7 +176,7 @@ def _retry(value: object, problem: Any) -> RetryPolicy:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise problem(f"extra 'retries' must be a number of attempts or an object, got {value!r}") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = {"attempts": value}

@@ -8,6 +8,7 @@ a :class:`~airflow_provider_datameer.errors.DatameerUnexpectedResponseError` nam
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,7 +75,7 @@ def parse_duration_seconds(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
+        return _finite(value) if value >= 0 else None
     if not isinstance(value, str):
         return None
     text = value.strip()
@@ -86,7 +87,7 @@ def parse_duration_seconds(value: object) -> float | None:
     total = 0.0
     for number, unit in _DURATION_PART.findall(text):
         total += float(number) * _UNIT_SECONDS[unit.lower() if unit else None]
-    return total
+    return _finite(total)
 
 
 def parse_progress(value: object) -> float | None:
@@ -95,11 +96,17 @@ def parse_progress(value: object) -> float | None:
         return None
     if isinstance(value, str):
         value = value.strip().rstrip("%").strip()
+    number = _finite(value)
+    return number if number is not None and 0.0 <= number <= 100.0 else None
+
+
+def _finite(value: object) -> float | None:
+    """``float(value)`` when that is a finite number; ``None`` for text, huge integers, inf and nan."""
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    return number if 0.0 <= number <= 100.0 else None
+    return number if math.isfinite(number) else None
 
 
 def _int_or_none(body: Mapping[str, Any], key: str) -> int | None:
@@ -111,7 +118,7 @@ def _int_or_none(body: Mapping[str, Any], key: str) -> int | None:
         raise ShapeError(f"'{key}' is {value!r}, expected an integer")
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
         return int(value)
     raise ShapeError(f"'{key}' is {value!r}, expected an integer")
 
@@ -122,12 +129,8 @@ def _count(value: object) -> int:
         return 0
     if isinstance(value, int):
         return value
-    if isinstance(value, float | str):
-        try:
-            return int(float(value))
-        except ValueError:
-            return 0
-    return 0
+    number = _finite(value) if isinstance(value, float | str) else None
+    return int(number) if number is not None else 0
 
 
 def _text(value: object) -> str | None:

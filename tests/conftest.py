@@ -73,3 +73,26 @@ async def close_sessions():
     from airflow_provider_datameer.transport import close_shared_session
 
     await close_shared_session()
+
+
+@pytest.fixture(scope="session")
+def migrated_home(tmp_path_factory):
+    """An AIRFLOW_HOME with a migrated sqlite DB; every DAG run works in its own copy."""
+    from tests.airflow_runner import migrate
+
+    home = tmp_path_factory.mktemp("airflow-home")
+    migrate(home)
+    return home
+
+
+@pytest.fixture
+def dags_test(emulator, migrated_home, tmp_path):
+    """``dags_test(dag_id, dags_folder=..., url=<emulator>, **conn)`` runs real ``airflow dags test`` in a
+    private home and returns a :class:`tests.airflow_runner.DagRun` (state, output, home)."""
+    from tests.airflow_runner import EXAMPLE_DAGS
+    from tests.airflow_runner import dags_test as run_dag
+
+    def run(dag_id: str, dags_folder: Path = EXAMPLE_DAGS, url: str | None = None, **conn: object):
+        return run_dag(migrated_home, tmp_path / f"home-{dag_id}", dag_id, url or emulator.url, dags_folder, **conn)
+
+    return run

@@ -1,0 +1,92 @@
+"""Connection fields and extras of any shape: a validated config, or a ValueError that never shows the password."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from airflow_provider_datameer.config import config_from_connection
+from tests.fuzz import FUZZ, raised
+from tests.fuzz.strategies import ANY_TEXT, JSON
+
+SECRET = "fuzz-Pa55w0rd-9e1f"
+EXTRA_KEYS = ("verify", "timeout", "retries", "endpoints", "base_path", "ui_url_template", "other")
+RETRIES = st.one_of(
+    JSON, st.dictionaries(st.sampled_from(["attempts", "backoff", "max_backoff", "max_retry_after", "x"]), JSON)
+)
+ENDPOINTS = st.one_of(
+    JSON,
+    st.dictionaries(
+        st.sampled_from(["status_v2", "trigger_v2", "job_details", "license", "nope"]),
+        st.one_of(
+            ANY_TEXT, ANY_TEXT.map(lambda s: "/" + s), st.dictionaries(st.sampled_from(["path", "method"]), JSON)
+        ),
+    ),
+)
+EXTRA_DICTS = st.fixed_dictionaries(
+    {},
+    optional={
+        "verify": JSON,
+        "timeout": JSON,
+        "retries": RETRIES,
+        "endpoints": ENDPOINTS,
+        "base_path": JSON,
+        "ui_url_template": JSON,
+        "other": JSON,
+    },
+)
+EXTRAS = st.one_of(st.none(), EXTRA_DICTS, EXTRA_DICTS.map(json.dumps), ANY_TEXT, JSON)
+HOSTS = st.one_of(
+    st.none(),
+    ANY_TEXT,
+    st.sampled_from(["datameer.example.com", "::1", "[::1]", "http://[", "https://dm:99999", "ftp://x", "http://:80"]),
+    st.builds(lambda scheme, rest: f"{scheme}://{rest}", st.sampled_from(["http", "https", "HTTPS", "x"]), ANY_TEXT),
+)
+PORTS = st.one_of(st.none(), st.integers(), ANY_TEXT, st.from_regex(r"\A\s*-?[0-9²]{1,7}\s*\Z"))
+
+
+@pytest.mark.parametrize("extra", [{"timeout": 10**400}, {"retries": {"backoff": 10**400}}])
+def test_regression_huge_number_in_extra_is_not_a_value_error(extra):
+    """``float(10**400)`` raises OverflowError, which config._positive does not catch."""
+    with pytest.raises(ValueError, match="Datameer connection"):
+        config_from_connection("c", host="h", login="u", extra=extra)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"endpoints": "[" * 100_000}, '{"verify": ' * 5000],
+    ids=["endpoints-extra (api.resolve_endpoints)", "extra-text (config._extras)"],
+)
+def test_regression_deeply_nested_json_in_the_connection_is_not_a_value_error(extra):
+    """Deeply nested JSON text in the extra, or in its ``endpoints``, makes json.loads raise RecursionError,
+    which only ``ValueError`` handlers stand between and the user (api._decode catches it; these do not)."""
+    with pytest.raises(ValueError, match="Datameer connection"):
+        config_from_connection("c", host="h", login="u", extra=extra)
+
+
+@FUZZ
+@given(
+    host=HOSTS, port=PORTS, schema=st.one_of(st.none(), ANY_TEXT), login=st.one_of(st.none(), ANY_TEXT), extra=EXTRAS
+)
+@example(host="http://[", port=None, schema=None, login="u", extra=None)
+@example(host="h", port="²", schema=None, login="u", extra={"retries": {"attempts": "²"}})
+@example(host="h", port=None, schema=None, login="u", extra='{"verify": ' * 5000)
+def test_connection_gives_a_config_or_a_value_error_without_the_password(host, port, schema, login, extra):
+    def connect():
+        return config_from_connection(
+            "datameer_default", host=host, port=port, schema=schema, login=login, password=SECRET, extra=extra
+        )
+
+    exc = raised(connect, Exception)
+    if exc is not None:
+        assert isinstance(exc, ValueError), repr(exc)
+        assert SECRET not in str(exc)
+        return
+    config = connect()
+    assert SECRET not in repr(config)
+    assert config.base_url.startswith(("http://", "https://"))
+    assert config.timeout > 0
+    assert config.retry.attempts >= 1
