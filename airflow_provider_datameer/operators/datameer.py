@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator
@@ -84,8 +84,23 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
             return self.execution_id
         watch = self.new_watch(self.job_id, self.execution_id)
         if self.deferrable:
-            self.defer_wait(watch, poll_interval=self.poll_interval, timeout=self.timeout, stop_on_kill=True)
+            budget = self._deferred_budget(context)
+            self.defer_wait(watch, poll_interval=self.poll_interval, timeout=budget, stop_on_kill=True)
         return self._complete(self.wait_in_worker(watch, poll_interval=self.poll_interval, timeout=self.timeout))
+
+    def _deferred_budget(self, context: Any) -> float | None:
+        """``timeout``, shortened to end a little before ``execution_timeout`` when that comes first.
+
+        Airflow ends a deferred wait at ``execution_timeout`` by dropping the trigger, which stops nothing;
+        ending the wait ourselves first takes the timeout path, which stops the Datameer run.
+        """
+        if self.execution_timeout is None:
+            return self.timeout
+        limit = self.execution_timeout.total_seconds()
+        started = getattr(context["ti"], "start_date", None)
+        elapsed = (datetime.now(timezone.utc) - started).total_seconds() if started else 0.0
+        budget = max(1.0, limit - elapsed - min(30.0, limit / 10))
+        return budget if self.timeout is None else min(self.timeout, budget)
 
     def _start_or_join(self, latest: Any) -> int | None:
         """Trigger a run, or join / queue behind / refuse the active one, as ``if_running`` says."""

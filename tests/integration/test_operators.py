@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
@@ -54,6 +55,13 @@ def test_publishes_before_it_waits_and_defers_with_stop_on_kill(fast_jobs):
     assert kwargs["execution_id"] == ctx["ti"].xcom["job_execution_id"]
     assert kwargs["stop_on_kill"] is True
     assert 290 < kwargs["deadline"] - time.time() <= 300
+
+
+def test_deferred_wait_ends_before_execution_timeout_so_the_run_is_stopped(fast_jobs):
+    ctx = context()
+    with pytest.raises(TaskDeferred) as info:
+        trigger_op(deferrable=True, timeout=300, execution_timeout=timedelta(seconds=20)).execute(ctx)
+    assert 15 < info.value.trigger.serialize()[1]["deadline"] - time.time() <= 18
 
 
 def test_no_wait_returns_the_execution_at_once(fast_jobs):
