@@ -4,13 +4,25 @@ Retried: :class:`~airflow_provider_datameer.errors.DatameerTransientError` (conn
 timeouts, 429, 5xx). A command that starts a run (``Endpoint.idempotent`` false) is retried only when the
 server cannot have acted on it (connection refused, 429, 503), so a timeout after sending a trigger never
 starts a second run. Waits grow exponentially with jitter and honour ``Retry-After``.
+
+The hook makes the first attempt itself and hands tenacity only a failed one (:func:`replay`), so a
+request that succeeds at once builds no retry objects; every decision after a failure is tenacity's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
+from tenacity import (
+    AsyncRetrying,
+    AttemptManager,
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+    wait_random,
+)
 
 from airflow_provider_datameer.api import Endpoint
 from airflow_provider_datameer.config import RetryPolicy
@@ -74,3 +86,23 @@ def retry_settings(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> dict[st
         "retry_error_callback": _give_up,
         "reraise": True,
     }
+
+
+def retrying(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> Retrying:
+    """The blocking retry loop of one command."""
+    return Retrying(**retry_settings(policy, endpoint, log))
+
+
+def aretrying(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> AsyncRetrying:
+    """The async retry loop of one command."""
+    return AsyncRetrying(**retry_settings(policy, endpoint, log))
+
+
+def replay(attempt: AttemptManager, first_failure: BaseException) -> None:
+    """Inside tenacity's first attempt, re-raise the failure of the attempt the caller already made.
+
+    Tenacity then decides about it exactly as if it had made that attempt itself (retry or not, wait, log,
+    give up), and the caller's later attempts are tenacity's second, third, ...
+    """
+    if attempt.retry_state.attempt_number == 1:
+        raise first_failure

@@ -14,7 +14,7 @@ from airflow.providers.common.compat.sdk import BaseHook
 from airflow_provider_datameer import connection_ui
 from airflow_provider_datameer.api import build_request
 from airflow_provider_datameer.config import DatameerConnectionConfig, config_from_connection
-from airflow_provider_datameer.errors import DatameerError
+from airflow_provider_datameer.errors import DatameerError, DatameerTransientError
 from airflow_provider_datameer.models import (
     ActiveJob,
     ExecutionStatus,
@@ -98,37 +98,54 @@ class DatameerHook(BaseHook):
         return config.ui_url_template.format(**values)
 
     # ------------------------------------------------------------------------------------------ transport
+    # The first attempt goes straight to the transport; only a transient failure brings in the retry
+    # policy (tenacity), which takes that failure as its own first attempt. A poll that succeeds thus costs
+    # no retry machinery, and the retry behaviour (attempts, waits, logs, give-up) is the policy's alone.
     def _call(self, command: str, **params: Any) -> Any:
-        from tenacity import Retrying
-
-        from airflow_provider_datameer.retry import retry_settings
-        from airflow_provider_datameer.transport import SyncTransport
-
         config = self.config
         request = build_request(config.endpoints, command, **params)
-        if self._sync is None:
-            self._sync = SyncTransport(config)
+        transport = self._sync or self._open_sync(config)
         self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
-        for attempt in Retrying(**retry_settings(config.retry, request.endpoint, self.log)):
+        try:
+            return transport.send(request)
+        except DatameerTransientError as exc:
+            first_failure = exc
+        from airflow_provider_datameer.retry import replay, retrying
+
+        for attempt in retrying(config.retry, request.endpoint, self.log):
             with attempt:
-                return self._sync.send(request)
+                replay(attempt, first_failure)
+                return transport.send(request)
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _acall(self, command: str, **params: Any) -> Any:
-        from tenacity import AsyncRetrying
+        config = self._config or await self.aconfig()
+        request = build_request(config.endpoints, command, **params)
+        transport = self._async or self._open_async(config)
+        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
+        try:
+            return await transport.send(request)
+        except DatameerTransientError as exc:
+            first_failure = exc
+        from airflow_provider_datameer.retry import aretrying, replay
 
-        from airflow_provider_datameer.retry import retry_settings
+        async for attempt in aretrying(config.retry, request.endpoint, self.log):
+            with attempt:
+                replay(attempt, first_failure)
+                return await transport.send(request)
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _open_sync(self, config: DatameerConnectionConfig) -> Any:
+        from airflow_provider_datameer.transport import SyncTransport
+
+        self._sync = SyncTransport(config)
+        return self._sync
+
+    def _open_async(self, config: DatameerConnectionConfig) -> Any:
         from airflow_provider_datameer.transport import AsyncTransport
 
-        config = await self.aconfig()
-        request = build_request(config.endpoints, command, **params)
-        if self._async is None:
-            self._async = AsyncTransport(config)
-        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
-        async for attempt in AsyncRetrying(**retry_settings(config.retry, request.endpoint, self.log)):
-            with attempt:
-                return await self._async.send(request)
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+        self._async = AsyncTransport(config)
+        return self._async
 
     # ------------------------------------------------------------------------------------------ commands
     def get_job_status(self, job_id: JobId) -> ExecutionStatus:

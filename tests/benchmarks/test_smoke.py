@@ -92,7 +92,7 @@ def test_run_all_prints_every_benchmark_as_json(runs):
         "rss_per_trigger_kb",
         "emulator_req_per_s_mean",
     } <= set(row)
-    assert len(reports["P3"]["data"]) == 3
+    assert len(reports["P3"]["data"]) == 4
     assert {"total_ms", "marginal_ms"} <= set(reports["P4"]["data"])
 
 
