@@ -13,11 +13,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
-from airflow_provider_datameer.outcome import conclude
-from airflow_provider_datameer.waiting import ExecutionWatch, Verdict, poll_once, stop_request
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.hooks.datameer import DatameerHook
+    from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
+
+# The waiting procedure, the outcome rules and the hook are imported where they are used, so that a DAG
+# file importing the operators pays only for this module and the Airflow base classes (DAG-parse cost).
 
 #: The defer timeout is a backstop a little behind the trigger's own deadline, whose event says more.
 DEFER_TIMEOUT_MARGIN = 60.0
@@ -50,6 +52,8 @@ class DatameerWaitMixin:
         return DatameerHook(datameer_conn_id=self.datameer_conn_id)
 
     def new_watch(self, job_id: int | str, execution_id: int | None) -> ExecutionWatch:
+        from airflow_provider_datameer.waiting import ExecutionWatch
+
         return ExecutionWatch(
             job_id,
             execution_id,
@@ -70,6 +74,8 @@ class DatameerWaitMixin:
 
     def wait_in_worker(self, watch: ExecutionWatch, *, poll_interval: float, timeout: float | None) -> Verdict:
         """Poll until the execution ends or ``timeout`` seconds pass (then a ``timeout`` verdict)."""
+        from airflow_provider_datameer.waiting import poll_once
+
         deadline = None if timeout is None else time.time() + timeout
         while True:
             verdict = poll_once(self.hook, watch)
@@ -105,10 +111,20 @@ class DatameerWaitMixin:
         )
 
     def finish(self, verdict: Verdict, *, soft_fail: bool = False) -> dict[str, Any]:
+        from airflow_provider_datameer.outcome import conclude
+
         return conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
+
+    def finish_event(self, event: Any, *, soft_fail: bool = False) -> dict[str, Any]:
+        """Validate a trigger event (``execute_complete``) and turn it into the task's outcome."""
+        from airflow_provider_datameer.waiting import Verdict
+
+        return self.finish(Verdict.from_event(event), soft_fail=soft_fail)
 
     def stop_execution(self, job_id: int | str, execution_id: int | None) -> str:
         """Stop our run, best effort: never raises; returns what happened, for the log and messages."""
+        from airflow_provider_datameer.waiting import stop_request
+
         try:
             latest = self.hook.get_job_status(job_id)
             request = stop_request(job_id, execution_id, latest)

@@ -64,15 +64,10 @@ class DatameerHook(BaseHook):
     async def aconfig(self) -> DatameerConnectionConfig:
         """The same as :attr:`config`, read with Airflow's async connection lookup (for triggers)."""
         if self._config is None:
-            from airflow.providers.common.compat.connection import get_async_connection
+            from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 
             conn = await get_async_connection(self.datameer_conn_id, self)
-            try:
-                from airflow.providers.common.compat.connection import get_async_extra_dejson
-
-                extra = await get_async_extra_dejson(conn)
-            except ImportError:  # older common-compat
-                extra = conn.extra_dejson
+            extra = await get_async_extra_dejson(conn)
             self._config = self._config_from(conn, extra)
         return self._config
 

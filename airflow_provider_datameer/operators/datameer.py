@@ -5,16 +5,17 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator
 
-from airflow_provider_datameer.api import require_id
 from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
+from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.outcome import DatameerJobTimeout
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
-from airflow_provider_datameer.waiting import Verdict
+
+if TYPE_CHECKING:
+    from airflow_provider_datameer.waiting import Verdict
 
 IfRunning = Literal["wait", "queue", "fail"]
 _IF_RUNNING = ("wait", "queue", "fail")
@@ -128,12 +129,16 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
 
     def execute_complete(self, context: Any, event: Any = None) -> int | None:
         """Resume after the trigger fired (deferrable mode)."""
+        from airflow_provider_datameer.waiting import Verdict
+
         verdict = Verdict.from_event(event)
         self.execution_id = verdict.execution_id
         return self._complete(verdict)
 
     def _complete(self, verdict: Verdict) -> int | None:
         if verdict.status == "timeout":
+            from airflow_provider_datameer.outcome import DatameerJobTimeout
+
             outcome = self.stop_execution(verdict.job_id, verdict.execution_id)
             raise DatameerJobTimeout(f"{verdict.message}; {outcome}")
         self.finish(verdict)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_datameer.api import require_id
 from airflow_provider_datameer.deferral import DatameerWaitMixin, default_deferrable
+from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.waiting import ExecutionWatch, Verdict, poll_once
+
+if TYPE_CHECKING:
+    from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
 
 
 class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
@@ -65,6 +67,8 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         return self._watch
 
     def _check(self, context: Any) -> Verdict | None:
+        from airflow_provider_datameer.waiting import poll_once
+
         watch = self._watch_for(context)
         verdict = poll_once(self.hook, watch)
         if watch.execution_id is not None and watch.execution_id != self._published:
@@ -95,4 +99,4 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
 
     def execute_complete(self, context: Any, event: Any = None) -> dict[str, Any]:
         """Resume after the trigger fired: validate the event and turn it into the task's outcome."""
-        return self.finish(Verdict.from_event(event), soft_fail=self.soft_fail)
+        return self.finish_event(event, soft_fail=self.soft_fail)

@@ -16,8 +16,6 @@ AIRFLOW_VERSION = Version(version("apache-airflow"))
 
 #: The triggerer awaits ``BaseTrigger.on_kill()`` when a user marks or clears a deferred task.
 TRIGGER_ON_KILL = Version("3.3") <= AIRFLOW_VERSION
-#: ProvidersManager reads ``conn-fields`` / ``ui-field-behaviour`` from provider info (no hook import, no FAB).
-DECLARATIVE_CONNECTION_FORM = Version("3.2") <= AIRFLOW_VERSION
 
 
 def requires_airflow(spec: str, reason: str) -> pytest.MarkDecorator:

@@ -136,6 +136,7 @@ def log_lines(caplog) -> Iterator[Callable[[], list[str]]]:
     """Every log line so far at DEBUG: stdlib loggers (urllib3, aiohttp, tenacity) and the hook's structlog
     logger (which Airflow filters at INFO and renders itself, out of caplog's reach)."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="airflow.task")  # Airflow 2 sets that logger to INFO
     saved = structlog.get_config()
     try:
         with capture_logs() as captured:
