@@ -33,7 +33,16 @@ def is_retryable(exc: BaseException, endpoint: Endpoint) -> bool:
     """Whether repeating the command after ``exc`` is both useful and safe."""
     if not isinstance(exc, DatameerTransientError):
         return False
-    return endpoint.idempotent or not exc.may_have_reached_server
+    if endpoint.idempotent or not exc.may_have_reached_server:
+        return True
+    exc.hint = UNSAFE_TO_REPEAT_HINT  # the user must know why this one was not retried
+    return False
+
+
+UNSAFE_TO_REPEAT_HINT = (
+    "Not retried: Datameer may have started the run already. Check the job's status before starting it "
+    "again; DatameerTriggerJobOperator's if_running='wait' (the default) joins that run on a task retry."
+)
 
 
 class _Wait:

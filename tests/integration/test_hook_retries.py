@@ -88,6 +88,7 @@ async def test_a_trigger_without_answer_is_not_repeated(emulator, datameer_conn,
         await via(DatameerHook(), "trigger_job", IMPORT)
 
     assert "no answer within 0.5 s" in str(caught.value)
+    assert "Not retried: Datameer may have started the run already" in str(caught.value)
     assert caught.value.may_have_reached_server
     # The delayed request is logged when the emulator answers it, after the hook gave up on it.
     assert len(wait_for_logged(emulator, "trigger_v2", 1)) == 1
