@@ -5,7 +5,11 @@ PYTHON ?= python3
 AIRFLOW_VERSION ?= 3.3.2
 VENV ?= .venv
 BIN := $(VENV)/bin
-UV := $(shell command -v uv 2>/dev/null)
+# uv makes the virtualenvs cheap. It is taken from PATH, else from ~/.local/bin, else installed into the
+# project's own .venv-uv (never into the system interpreter or the user's site). Every `uv pip install`
+# names its target interpreter with --python, so nothing lands outside the project's virtualenvs.
+UV_VENV := .venv-uv
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(wildcard $(HOME)/.local/bin/uv),$(UV_VENV)/bin/uv)
 # Resolve dependencies as they were on this date (empty: the newest), like Airflow's constraints file of an
 # older release would; the packages in RESOLVE_EXEMPT (our own requirements) are still taken at their newest.
 RESOLVE_DATE ?=
@@ -30,12 +34,19 @@ EXTRA_PACKAGES_3.1.0 := apache-airflow-providers-fab
 
 .PHONY: venv test unit lint demo ui e2e bench soak clean matrix print-matrix dist $(addprefix test-airflow-,$(MATRIX))
 
-$(STAMP): pyproject.toml
-	@if [ -z "$(UV)" ]; then $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv; fi
-	@uv=$$(command -v uv || echo "$(PYTHON) -m uv"); \
-	  [ -x $(BIN)/python ] || $$uv venv --quiet --python $(PYTHON) $(VENV); \
-	  VIRTUAL_ENV=$(VENV) $$uv pip install --quiet $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]" \
-	    apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS)
+$(UV_VENV)/bin/uv:
+	@bash scripts/bootstrap_uv.sh "$(PYTHON)" "$(UV_VENV)"
+
+# The stamp is written only once the venv is proven usable; a half-made venv is repaired by the next `make`.
+$(STAMP): pyproject.toml $(if $(filter $(UV_VENV)/bin/uv,$(UV)),$(UV_VENV)/bin/uv)
+	@rm -f $(VENV)/.installed-*
+	@bash scripts/check_python.sh "$(PYTHON)"
+	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys' 2>/dev/null || $(UV) venv --quiet --clear --python $(PYTHON) $(VENV)
+	@$(UV) pip install --quiet --python $(BIN)/python $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]" \
+	    apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS) \
+	  || { echo "make: installing into $(VENV) failed (see above): is the package index reachable from here?" >&2; exit 1; }
+	@$(BIN)/python -c 'import airflow, aiohttp, airflow_provider_datameer' \
+	  || { echo "make: $(VENV) is not usable (Airflow, aiohttp or the provider does not import); run make again to repair it" >&2; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -79,7 +90,7 @@ dist: venv  ## wheel + sdist, twine check, then install the wheel into a fresh v
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
-	bash scripts/check_wheel.sh dist $(AIRFLOW_VERSION)
+	UV=$(abspath $(UV)) bash scripts/check_wheel.sh dist $(AIRFLOW_VERSION)
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* .pytest_cache .mypy_cache .ruff_cache dist build .airflow-demo .airflow-ui artifacts
+	rm -rf $(VENV) .venv-airflow-* $(UV_VENV) .pytest_cache .mypy_cache .ruff_cache dist build .airflow-demo .airflow-ui artifacts

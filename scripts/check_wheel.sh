@@ -9,7 +9,8 @@ set -euo pipefail
 dist=$(cd "${1:?usage: check_wheel.sh DIST_DIR AIRFLOW_VERSION}" && pwd)
 airflow_version=${2:?usage: check_wheel.sh DIST_DIR AIRFLOW_VERSION}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-uv=$(command -v uv || echo "python3 -m uv")
+uv=${UV:-$(command -v uv)}
+[ -n "$uv" ] || { echo "check_wheel: no uv; run it through make dist (which provides one)" >&2; exit 1; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -57,7 +58,7 @@ EOF
 # 2. a fresh virtualenv, outside the source tree, with the wheel and Airflow
 cd "$work"
 $uv venv --quiet --python python3 "$work/venv"
-VIRTUAL_ENV="$work/venv" $uv pip install --quiet "$wheel" "apache-airflow==$airflow_version"
+$uv pip install --quiet --python "$work/venv/bin/python" "$wheel" "apache-airflow==$airflow_version"
 export AIRFLOW_HOME="$work/airflow-home" AIRFLOW__CORE__LOAD_EXAMPLES=False
 unset PYTHONPATH
 
