@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class DatameerJobStatus(str, Enum):
+class DatameerJobStatus(str, Enum):  # noqa: UP042 (str() and format() of members stay as they were)
     """A job execution status as Datameer reports it, normalised.
 
     ``NONE`` stands for "no execution exists" (V2 ``_NONE``, V1 ``{}``); ``UNKNOWN`` for a value this

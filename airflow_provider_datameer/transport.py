@@ -211,7 +211,7 @@ class AsyncTransport:
             raise _failure(request, f"could not connect to Datameer ({_short(exc)})", reached=False) from None
         except self._connect_timeout:
             raise _failure(request, f"could not connect within {config.timeout:g} s", reached=False) from None
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise _failure(request, f"no answer within {config.timeout:g} s", reached=True) from None
         except aiohttp.ClientError as exc:
             raise _failure(

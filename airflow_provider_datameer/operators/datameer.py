@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator
@@ -99,7 +99,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
             return self.timeout
         limit = self.execution_timeout.total_seconds()
         started = getattr(context["ti"], "start_date", None)
-        elapsed = (datetime.now(timezone.utc) - started).total_seconds() if started else 0.0
+        elapsed = (datetime.now(UTC) - started).total_seconds() if started else 0.0
         budget = max(1.0, limit - elapsed - min(30.0, limit / 10))
         return budget if self.timeout is None else min(self.timeout, budget)
 

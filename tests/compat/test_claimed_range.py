@@ -4,8 +4,8 @@ lowest version of each claimed Airflow major is a leg of the matrix (so no untes
 from __future__ import annotations
 
 import re
-
 import tomllib
+
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
