@@ -171,6 +171,15 @@ class Request:
         return self.endpoint.method
 
 
+@dataclass(frozen=True)
+class Response:
+    """What came back for a :class:`Request`, before any meaning is given to it (the transports' output)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
 def build_request(endpoints: Mapping[str, Endpoint], command: str, **params: object) -> Request:
     """Fill the command's template with validated, encoded parameters (``ValueError`` on bad input)."""
     endpoint = endpoints[command]
@@ -364,6 +373,7 @@ __all__ = [
     "DatameerError",
     "Endpoint",
     "Request",
+    "Response",
     "build_request",
     "encode_job_ref",
     "parse_retry_after",

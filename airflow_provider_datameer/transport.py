@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.api import Request, read_response
+from airflow_provider_datameer.api import Request, Response, read_response
 from airflow_provider_datameer.config import DatameerConnectionConfig
 from airflow_provider_datameer.errors import DatameerError, DatameerTLSError, DatameerTransientError
 
@@ -51,6 +51,12 @@ class SyncTransport:
         self._session.verify = config.verify
 
     def send(self, request: Request) -> Any:
+        """One attempt: the command's typed result, or the error class that says what went wrong."""
+        response = self.exchange(request)
+        return read_response(request, response.status, response.headers, response.body)
+
+    def exchange(self, request: Request) -> Response:
+        """One attempt, without reading meaning into the answer; transport failures become our errors."""
         exceptions = self._requests.exceptions
         config = self._config
         try:
@@ -71,7 +77,7 @@ class SyncTransport:
             refused = _is_connect_failure(exc)
             problem = "could not connect to Datameer" if refused else "the connection broke"
             raise _failure(request, f"{problem} ({_short(exc)})", reached=not refused) from None
-        return read_response(request, response.status_code, response.headers, response.content)
+        return Response(response.status_code, response.headers, response.content)
 
     def close(self) -> None:
         self._session.close()
@@ -193,6 +199,12 @@ class AsyncTransport:
         return url
 
     async def send(self, request: Request) -> Any:
+        """One attempt: the command's typed result, or the error class that says what went wrong."""
+        response = await self.exchange(request)
+        return read_response(request, response.status, response.headers, response.body)
+
+    async def exchange(self, request: Request) -> Response:
+        """One attempt, without reading meaning into the answer; transport failures become our errors."""
         aiohttp = self._aiohttp
         config = self._config
         try:
@@ -217,4 +229,4 @@ class AsyncTransport:
             raise _failure(
                 request, f"the connection broke ({type(exc).__name__}: {_short(exc)})", reached=True
             ) from None
-        return read_response(request, response.status, response.headers, body)
+        return Response(response.status, response.headers, body)

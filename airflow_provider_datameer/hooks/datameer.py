@@ -12,7 +12,7 @@ from typing import Any
 from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_datameer import connection_ui
-from airflow_provider_datameer.api import build_request
+from airflow_provider_datameer.api import Request, Response, build_request
 from airflow_provider_datameer.config import DatameerConnectionConfig, config_from_connection
 from airflow_provider_datameer.errors import DatameerError, DatameerTransientError
 from airflow_provider_datameer.models import (
@@ -93,6 +93,18 @@ class DatameerHook(BaseHook):
         return config.ui_url_template.format(**values)
 
     # ------------------------------------------------------------------------------------------ transport
+    def build(self, command: str, **params: Any) -> Request:
+        """The request of one command of the connection's endpoint table (``ValueError`` on bad parameters)."""
+        return build_request(self.config.endpoints, command, **params)
+
+    def exchange(self, request: Request) -> Response:
+        """Send one request once and return the raw answer (no retry, no meaning read into it).
+
+        For probes such as endpoint discovery, which judge the HTTP answer themselves; transport failures
+        still raise :class:`~airflow_provider_datameer.errors.DatameerError` subclasses.
+        """
+        return (self._sync or self._open_sync(self.config)).exchange(request)
+
     # The first attempt goes straight to the transport; only a transient failure brings in the retry
     # policy (tenacity), which takes that failure as its own first attempt. A poll that succeeds thus costs
     # no retry machinery, and the retry behaviour (attempts, waits, logs, give-up) is the policy's alone.
