@@ -9,21 +9,10 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC
-from email.utils import parsedate_to_datetime
-from typing import Any
 
-from airflow_provider_datameer import models
-from airflow_provider_datameer.errors import (
-    DatameerAuthError,
-    DatameerError,
-    DatameerNotFoundError,
-    DatameerRejectedError,
-    DatameerTransientError,
-    DatameerUnexpectedResponseError,
-)
+from airflow_provider_datameer.errors import DatameerError
 from airflow_provider_datameer.identifiers import encode_job_ref, require_id
 
 
@@ -197,187 +186,75 @@ def build_request(endpoints: Mapping[str, Endpoint], command: str, **params: obj
     )
 
 
-# ---------------------------------------------------------------------------------------------- responses
-_PARSERS: Mapping[str, Callable[[Any], Any]] = {
-    "status_v1": models.parse_status_v1,
-    "status_v2": models.parse_status_v2,
-    "job_history": models.parse_history,
-    "job_details": models.parse_job_details,
-    "list_running": models.parse_active_jobs,
-    "trigger_v1": models.parse_trigger_v1,
-    "trigger_v2": models.parse_trigger_v2,
-    "trigger_sequential": models.parse_trigger_v2,
-    "license": models.parse_server_version,
-}
-_SNIPPET = 200
-# 503 and 429 say the server did not take the request on; other 5xx may come after it acted.
-_NOT_PROCESSED = frozenset({429, 503})
+# ---------------------------------------------------------------------------------------------- generations
+@dataclass(frozen=True)
+class Generation:
+    """The commands a wait uses with one generation of Datameer's API, and how each names the job.
 
-
-def read_response(request: Request, http_status: int, headers: Mapping[str, str], body: bytes) -> Any:
-    """Check one response and return the command's typed result (``None`` for empty-body commands).
-
-    Raises the :mod:`~airflow_provider_datameer.errors` subclass that says what went wrong. Looks at both
-    the HTTP code and the body, because Datameer's ``"status": "failure"`` may come with any code.
+    V2 (Datameer 7.2.5+) names a job by file id, uuid or path under ``/api/``; V1 names it by configuration
+    id under ``/rest/`` and has no command that stops "the job's current run".
     """
-    context = {"command": request.command, "method": request.method, "path": request.path}
-    content_type = _header(headers, "content-type").lower()
-    data, decode_problem = _decode(body, content_type)
 
-    if http_status in _NOT_PROCESSED or http_status >= 500:
-        raise DatameerTransientError(
-            "Datameer is overloaded (rate limited)" if http_status == 429 else "Datameer answered with a server error",
-            may_have_reached_server=http_status not in _NOT_PROCESSED,
-            retry_after=parse_retry_after(_header(headers, "retry-after")),
-            http_status=http_status,
-            reason=_reason(data),
-            **context,
-        )
-    if http_status == 401:
-        raise DatameerAuthError("the credentials were refused", http_status=401, **context)
+    version: int
+    status: str
+    trigger: str
+    job_param: str
+    stop_current: str | None
 
-    if 300 <= http_status < 400:
-        raise DatameerUnexpectedResponseError(
-            f"redirected to {_header(headers, 'location') or 'another page'} — most likely a single-sign-on/login "
-            "page; Datameer's REST API needs HTTP Basic credentials of an internal or LDAP user",
-            http_status=http_status,
-            **context,
-        )
-    reason = _reason(data)
-    failure_body = isinstance(data, Mapping) and data.get("status") == "failure"
-    hint = None if failure_body else _url_hint(request, http_status)
-    # A 403 with a plain {"error": ...} body is the server's auth layer (wrong password or no rights), not
-    # Datameer's answer to the command; the documented failure body is, whatever its HTTP code.
-    if failure_body or (isinstance(data, Mapping) and "error" in data and http_status != 403):
-        error_class = DatameerNotFoundError if http_status == 404 or _looks_not_found(reason) else DatameerRejectedError
-        raise error_class("Datameer rejected the command", http_status=http_status, reason=reason, hint=hint, **context)
-    if http_status == 403:
-        raise DatameerAuthError(
-            "the credentials were refused or the user is not allowed to do this",
-            http_status=403,
-            reason=reason,
-            **context,
-        )
-    if http_status == 404:
-        raise DatameerNotFoundError(
-            "no such job, execution or endpoint", http_status=404, reason=reason, hint=hint, **context
-        )
-    if http_status >= 400 or http_status < 200:
-        raise DatameerRejectedError(
-            "Datameer refused the request", http_status=http_status, reason=reason, hint=hint, **context
-        )
-    if not body.strip():
-        if request.endpoint.empty_body_ok:
+    def status_request(self, endpoints: Mapping[str, Endpoint], job_id: int | str) -> Request:
+        """The job's latest execution."""
+        return build_request(endpoints, self.status, **{self.job_param: job_id})
+
+    def trigger_request(self, endpoints: Mapping[str, Endpoint], job_id: int | str) -> Request:
+        return build_request(endpoints, self.trigger, **{self.job_param: job_id})
+
+    def stop_current_request(self, endpoints: Mapping[str, Endpoint], job_id: int | str) -> Request | None:
+        """Stop the job's current run by naming the job (``None``: this generation has no such command)."""
+        if self.stop_current is None:
             return None
-        raise DatameerUnexpectedResponseError("the response body is empty", http_status=http_status, **context)
-    if decode_problem:
-        raise DatameerUnexpectedResponseError(decode_problem, http_status=http_status, **context)
-    parser = _PARSERS.get(request.command)
-    if parser is None:
-        return data
-    try:
-        if request.command == "job_details":
-            return models.parse_job_details(data, request.execution_id)
-        return parser(data)
-    except models.ShapeError as exc:
-        raise DatameerUnexpectedResponseError(
-            f"unexpected response shape ({exc}): {_snippet(body)}", http_status=http_status, **context
-        ) from None
+        return build_request(endpoints, self.stop_current, **{self.job_param: job_id})
+
+    def check_job_id(self, job_id: object) -> None:
+        """``ValueError`` unless ``job_id`` names a job in this generation (before any request is sent)."""
+        if self.job_param == "job":
+            encode_job_ref(job_id)
+        else:
+            require_id(job_id, "job_id (a configuration id with api_version=1)")
 
 
-_V2_MISSING_HINT = (
-    "If every /api/ call fails like this, the server may be older than Datameer 7.2.5 or lack the REST-v2 "
-    "plug-in; if only this command does, its URL may differ on your version: override it with the "
-    "connection extra 'endpoints'. Otherwise check the job id (file id, uuid or path) and the user's rights."
-)
-_ENCODED_SLASH_HINT = (
-    "A job path is sent as one URL segment with encoded slashes (%2F), which some proxies and servers refuse: "
-    "name the job by its file id or uuid instead, or let the proxy pass encoded slashes "
-    "(Apache: AllowEncodedSlashes NoDecode)."
-)
+GENERATIONS: Mapping[int, Generation] = {
+    1: Generation(1, "status_v1", "trigger_v1", "configuration_id", None),
+    2: Generation(2, "status_v2", "trigger_v2", "job", "stop_v2"),
+}
 
 
-def _url_hint(request: Request, http_status: int) -> str | None:
-    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling."""
-    hints = []
-    if http_status in (400, 404) and "%2f" in request.path.lower():
-        hints.append(_ENCODED_SLASH_HINT)
-    if http_status == 404 and request.path.startswith("/api/"):
-        hints.append(_V2_MISSING_HINT)
-    return " ".join(hints) or None
+def details_request(endpoints: Mapping[str, Endpoint], execution_id: int) -> Request:
+    """One execution's details (status, times, counters), by execution id."""
+    return build_request(endpoints, "job_details", execution_id=execution_id)
 
 
-def _decode(body: bytes, content_type: str) -> tuple[Any, str | None]:
-    """Decode a JSON body; on failure return a problem text that shows what came back."""
-    stripped = body.strip()
-    if not stripped:
-        return None, None
-    if "html" in content_type or stripped[:1] == b"<":
-        return None, (
-            "expected JSON but got an HTML page — most likely a single-sign-on/login page or a proxy in front "
-            f"of Datameer: {_snippet(body)}"
-        )
-    try:
-        return json.loads(body), None
-    except (ValueError, RecursionError):
-        return None, f"the body is not valid JSON: {_snippet(body)}"
+def kill_request(endpoints: Mapping[str, Endpoint], execution_id: int) -> Request:
+    """Stop one execution by id (V1 job-kill: the only stop that names the execution)."""
+    return build_request(endpoints, "stop_v1", execution_id=execution_id)
 
 
-def _snippet(body: bytes) -> str:
-    text = body.decode("utf-8", "replace").strip()
-    text = " ".join(text.split())
-    return repr(text[:_SNIPPET] + ("…" if len(text) > _SNIPPET else ""))
-
-
-def _reason(data: object) -> str | None:
-    if isinstance(data, Mapping):
-        for key in ("reason", "error", "message"):
-            value = data.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return None
-
-
-def _looks_not_found(reason: str | None) -> bool:
-    text = (reason or "").lower()
-    return "exist" in text or "not found" in text or "accessible" in text
-
-
-def _header(headers: Mapping[str, str], name: str) -> str:
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name), "")
-    return value or ""
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date); ``None`` if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        from datetime import datetime
-
-        when = parsedate_to_datetime(value)
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError, IndexError):
-        return None
+def history_request(endpoints: Mapping[str, Endpoint], configuration_id: int | str, length: int = 10) -> Request:
+    """The newest ``length`` executions of a configuration (V1 job history, newest first)."""
+    return build_request(endpoints, "job_history", configuration_id=configuration_id, start=0, length=length)
 
 
 __all__ = [
     "DEFAULT_ENDPOINTS",
+    "GENERATIONS",
     "DatameerError",
     "Endpoint",
+    "Generation",
     "Request",
     "Response",
     "build_request",
+    "details_request",
     "encode_job_ref",
-    "parse_retry_after",
-    "read_response",
+    "kill_request",
     "require_id",
     "resolve_endpoints",
 ]

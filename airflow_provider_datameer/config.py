@@ -52,6 +52,8 @@ class DatameerConnectionConfig:
     endpoints: Mapping[str, Endpoint] = field(default_factory=resolve_endpoints, repr=False)
     retry: RetryPolicy = RetryPolicy()
     ui_url_template: str = DEFAULT_UI_URL_TEMPLATE
+    #: The API generation operators and sensors use unless they name one: 2 (``/api/``) or 1 (``/rest/``).
+    api_version: int = 2
 
     @property
     def authorization(self) -> str:
@@ -98,7 +100,16 @@ def config_from_connection(
         endpoints=endpoints,
         retry=_retry(extras.get("retries"), problem),
         ui_url_template=str(extras.get("ui_url_template") or DEFAULT_UI_URL_TEMPLATE),
+        api_version=_api_version(extras.get("api_version", 2), problem),
     )
+
+
+def _api_version(value: object, problem: Any) -> int:
+    if str(value).strip() not in ("1", "2") or isinstance(value, bool):
+        raise problem(
+            f"extra 'api_version' must be 1 (the /rest/ API) or 2 (the /api/ API of Datameer 7.2.5+), got {value!r}"
+        )
+    return int(str(value).strip())
 
 
 def _extras(extra: Mapping[str, Any] | str | None, problem: Any) -> Mapping[str, Any]:

@@ -1,25 +1,29 @@
-"""What the sensor and the trigger operator share: publishing the run, waiting for it, stopping it.
+"""What the sensor and the operators share: publishing the run, waiting for it, stopping it.
 
-:class:`DatameerWaitMixin` waits in the worker (poke mode / ``deferrable=False``) or defers to
-:class:`~airflow_provider_datameer.triggers.datameer.DatameerJobTrigger`, and both routes end in
-:func:`airflow_provider_datameer.outcome.conclude`, so the task's outcome never depends on the route.
+:class:`DatameerWaitMixin` runs the wait procedure of :mod:`airflow_provider_datameer.procedures` in the
+worker (poke mode, ``deferrable=False``) or defers it to
+:class:`~airflow_provider_datameer.triggers.datameer.DatameerJobTrigger`, which runs the same procedure;
+both routes end in :func:`airflow_provider_datameer.outcome.conclude`, so the task's outcome never depends
+on the route.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
+from airflow_provider_datameer.settings import WaitSettings
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.hooks.datameer import DatameerHook
-    from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
+    from airflow_provider_datameer.procedures import StopOutcome
+    from airflow_provider_datameer.verdict import Verdict
+    from airflow_provider_datameer.waiting import ExecutionWatch
 
-# The waiting procedure, the outcome rules and the hook are imported where they are used, so that a DAG
-# file importing the operators pays only for this module and the Airflow base classes (DAG-parse cost).
+# The procedures, the outcome rules and the hook are imported where they are used, so that a DAG file
+# importing the operators pays only for this module, the settings and the Airflow base classes.
 
 #: The defer timeout is a backstop a little behind the trigger's own deadline, whose event says more.
 DEFER_TIMEOUT_MARGIN = 60.0
@@ -37,12 +41,10 @@ def as_seconds(value: float | timedelta | None) -> float | None:
 
 
 class DatameerWaitMixin:
-    """Mixed into BaseOperator/BaseSensorOperator subclasses that set the attributes used below."""
+    """Mixed into BaseOperator/BaseSensorOperator subclasses; ``wait_settings`` is set in their constructor."""
 
     datameer_conn_id: str
-    fail_on_warnings: bool
-    max_consecutive_errors: int
-    no_execution_grace: float | None
+    wait_settings: WaitSettings
     log: Any
 
     @cached_property
@@ -51,17 +53,10 @@ class DatameerWaitMixin:
 
         return DatameerHook(datameer_conn_id=self.datameer_conn_id)
 
-    def new_watch(self, job_id: int | str, execution_id: int | None) -> ExecutionWatch:
+    def new_watch(self, settings: WaitSettings, *, until_terminal: bool = False) -> ExecutionWatch:
         from airflow_provider_datameer.waiting import ExecutionWatch
 
-        return ExecutionWatch(
-            job_id,
-            execution_id,
-            fail_on_warnings=self.fail_on_warnings,
-            no_execution_grace=self.no_execution_grace,
-            max_consecutive_errors=self.max_consecutive_errors,
-            log=self.log,
-        )
+        return ExecutionWatch(settings, until_terminal=until_terminal, log=self.log)
 
     def publish(self, context: Any, *, file_id: int | None, execution_id: int | None) -> str:
         """Push the execution id and the Datameer UI URL to XCom (before any wait), return the URL."""
@@ -72,42 +67,29 @@ class DatameerWaitMixin:
         self.log.info("Datameer job run: %s", url)
         return url
 
-    def wait_in_worker(self, watch: ExecutionWatch, *, poll_interval: float, timeout: float | None) -> Verdict:
-        """Poll until the execution ends or ``timeout`` seconds pass (then a ``timeout`` verdict)."""
-        from airflow_provider_datameer.waiting import poll_once
+    def poll_once(self, watch: ExecutionWatch) -> Verdict | None:
+        """One poll in the worker (poke mode); the verdict once the wait is over."""
+        from airflow_provider_datameer.procedures import poll
 
-        deadline = None if timeout is None else time.time() + timeout
-        while True:
-            verdict = poll_once(self.hook, watch)
-            if verdict is not None:
-                return verdict
-            if deadline is not None and time.time() >= deadline:
-                return watch.timed_out(f"after {timeout:g} s")
-            delay = watch.delay(poll_interval)
-            time.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.time())))
+        return self.hook.run(poll(watch, self.hook.config, self.log))
 
-    def defer_wait(
-        self, watch: ExecutionWatch, *, poll_interval: float, timeout: float | None, stop_on_kill: bool
-    ) -> None:
+    def wait_in_worker(self, watch: ExecutionWatch) -> Verdict:
+        """Poll until the execution ends or the settings' deadline passes (then a ``timeout`` verdict)."""
+        from airflow_provider_datameer.procedures import wait
+
+        return self.hook.run(wait(watch, self.hook.config, self.log))
+
+    def defer_wait(self, settings: WaitSettings) -> None:
         """Hand the wait to the triggerer; resumes in ``execute_complete``."""
+        import time
+
         from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 
-        trigger = DatameerJobTrigger(
-            job_id=watch.job_id,
-            execution_id=watch.execution_id,
-            datameer_conn_id=self.datameer_conn_id,
-            poll_interval=poll_interval,
-            deadline=None if timeout is None else time.time() + timeout,
-            fail_on_warnings=self.fail_on_warnings,
-            max_consecutive_errors=self.max_consecutive_errors,
-            no_execution_grace=self.no_execution_grace,
-            waiting_since=watch.waiting_since,
-            stop_on_kill=stop_on_kill,
-        )
+        remaining = None if settings.deadline is None else max(0.0, settings.deadline - time.time())
         self.defer(  # type: ignore[attr-defined]
-            trigger=trigger,
+            trigger=DatameerJobTrigger(**settings.to_kwargs()),
             method_name="execute_complete",
-            timeout=None if timeout is None else timedelta(seconds=timeout + DEFER_TIMEOUT_MARGIN),
+            timeout=None if remaining is None else timedelta(seconds=remaining + DEFER_TIMEOUT_MARGIN),
         )
 
     def finish(self, verdict: Verdict, *, soft_fail: bool = False) -> dict[str, Any]:
@@ -117,23 +99,26 @@ class DatameerWaitMixin:
 
     def finish_event(self, event: Any, *, soft_fail: bool = False) -> dict[str, Any]:
         """Validate a trigger event (``execute_complete``) and turn it into the task's outcome."""
-        from airflow_provider_datameer.waiting import Verdict
+        from airflow_provider_datameer.verdict import Verdict
 
         return self.finish(Verdict.from_event(event), soft_fail=soft_fail)
 
-    def stop_execution(self, job_id: int | str, execution_id: int | None) -> str:
-        """Stop our run, best effort: never raises; returns what happened, for the log and messages."""
-        from airflow_provider_datameer.waiting import stop_request
+    def stop_run(self, settings: WaitSettings, *, by_id: bool = False) -> StopOutcome:
+        """Stop the settings' execution if it is the job's and still active (see ``procedures.stop``)."""
+        from airflow_provider_datameer.procedures import stop
 
+        outcome = self.hook.run(stop(settings, self.hook.config, self.log, by_id=by_id))
+        if outcome.stopped:
+            self.log.info("Asked Datameer to stop job %s execution %s", settings.job_id, outcome.execution_id)
+        return outcome
+
+    def stop_execution(self, settings: WaitSettings) -> str:
+        """Stop our run, best effort: never raises; returns what happened, for the log and messages."""
         try:
-            latest = self.hook.get_job_status(job_id)
-            request = stop_request(job_id, execution_id, latest)
-            if request is None:
-                return f"execution {execution_id} had already ended ({latest.status.value}); nothing to stop"
-            name, argument = request
-            getattr(self.hook, name)(argument)
+            outcome = self.stop_run(settings)
         except Exception as exc:  # best effort by contract: on_kill and timeouts must not raise here
-            self.log.warning("Could not stop Datameer job %s execution %s: %s", job_id, execution_id, exc)
-            return f"stopping execution {execution_id} failed: {exc}"
-        self.log.info("Asked Datameer to stop job %s execution %s", job_id, execution_id)
-        return f"the Datameer job (execution {execution_id}) was stopped"
+            self.log.warning(
+                "Could not stop Datameer job %s execution %s: %s", settings.job_id, settings.execution_id, exc
+            )
+            return f"stopping execution {settings.execution_id} failed: {exc}"
+        return outcome.message

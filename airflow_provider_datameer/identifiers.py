@@ -24,14 +24,16 @@ def encode_job_ref(job_id: object) -> str:
     if isinstance(job_id, bool) or not isinstance(job_id, int | str):
         raise ValueError(f"job_id must be a file id, uuid or file path, got {type(job_id).__name__}")
     if isinstance(job_id, int):
-        return str(require_id(job_id, "job_id"))
+        return _file_id(require_id(job_id, "job_id"))
     text = job_id.strip()
     if not text:
         raise ValueError("job_id is empty: give a Datameer file id, uuid or file path")
     if text.isdecimal() and text.isascii():
-        return str(int(text))
+        return _file_id(int(text))
     if _UUID.match(text):
         return text.lower()
+    if not text.isascii() and text.lstrip("-").isdigit():
+        raise ValueError(f"job_id {job_id!r} uses digits other than 0-9: write the file id with 0-9")
     if text.lstrip("-").isdigit():
         raise ValueError(f"job_id {job_id!r} is negative: Datameer file ids are positive integers")
     if not text.startswith("/"):
@@ -49,6 +51,12 @@ def encode_job_ref(job_id: object) -> str:
             "request line: name the job by file id or uuid"
         )
     return encoded
+
+
+def _file_id(number: int) -> str:
+    if number == 0:
+        raise ValueError("job_id 0 is not a Datameer file id: file ids are positive integers")
+    return str(number)
 
 
 def require_id(value: object, name: str) -> int:

@@ -199,6 +199,9 @@ class JobDetails:
     success_count: int | None = None
     failure_count: int | None = None
     counters: Mapping[str, int] = field(default_factory=dict)
+    #: The job the execution belongs to, where the body names it (not in the documented pre-7.4 body).
+    file_id: int | None = None
+    configuration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -286,10 +289,19 @@ def parse_history(body: object) -> list[HistoryEntry]:
     return entries
 
 
+#: Keys under which a job-details body may name its job (none is documented; later versions may add one).
+_DETAILS_FILE_KEYS = ("fileId", "file-id")
+_DETAILS_CONFIGURATION_KEYS = ("jobConfigurationId", "configurationId", "configuration-id")
+
+
 def parse_job_details(body: object, execution_id: int | None = None) -> JobDetails:
+    """Parse job details. A body without a ``jobStatus`` string is a shape error, never "no execution"."""
     data = _object(body, "job details")
     counters = data.get("counters")
     raw = data.get("jobStatus")
+    if not isinstance(raw, str) or not raw.strip():
+        present = ", ".join(sorted(str(k) for k in data)[:12]) or "none"
+        raise ShapeError(f"no 'jobStatus' in job details (keys present: {present})")
     return JobDetails(
         execution_id=execution_id,
         status=DatameerJobStatus.from_raw(raw),
@@ -299,7 +311,13 @@ def parse_job_details(body: object, execution_id: int | None = None) -> JobDetai
         success_count=None if data.get("successCount") is None else _count(data.get("successCount")),
         failure_count=None if data.get("failureCount") is None else _count(data.get("failureCount")),
         counters={str(k): _count(v) for k, v in counters.items()} if isinstance(counters, Mapping) else {},
+        file_id=_first_id(data, _DETAILS_FILE_KEYS),
+        configuration_id=_first_id(data, _DETAILS_CONFIGURATION_KEYS),
     )
+
+
+def _first_id(data: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    return next((value for key in keys if (value := _int_or_none(data, key)) is not None), None)
 
 
 def parse_active_jobs(body: object) -> list[ActiveJob]:

@@ -12,7 +12,7 @@ from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorT
 
 from airflow_provider_datameer.errors import DatameerError
 from airflow_provider_datameer.status import DatameerJobStatus
-from airflow_provider_datameer.waiting import Verdict, iso
+from airflow_provider_datameer.verdict import Verdict, iso
 
 
 class DatameerJobFailed(AirflowException):

@@ -1,43 +1,25 @@
-"""The one place that decides what is retried and how long to wait (sync and async paths alike).
+"""The one place that decides what is retried and how long to wait, as a sans-I/O procedure.
 
 Retried: :class:`~airflow_provider_datameer.errors.DatameerTransientError` (connection failures,
 timeouts, 429, 5xx). A command that starts a run (``Endpoint.idempotent`` false) is retried only when the
 server cannot have acted on it (connection refused, 429, 503), so a timeout after sending a trigger never
 starts a second run. Waits grow exponentially with jitter and honour ``Retry-After``.
 
-The hook makes the first attempt itself and hands tenacity only a failed one (:func:`replay`), so a
-request that succeeds at once builds no retry objects; every decision after a failure is tenacity's.
+:func:`retried` yields the request, and a :class:`~airflow_provider_datameer.procedure.Sleep` before each
+repeat; the drivers of :mod:`airflow_provider_datameer.procedure` run it on either transport. A request
+that succeeds at once costs one generator step.
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from typing import Any
 
-from tenacity import (
-    AsyncRetrying,
-    AttemptManager,
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-    wait_random,
-)
-
-from airflow_provider_datameer.api import Endpoint
+from airflow_provider_datameer.api import Endpoint, Request
 from airflow_provider_datameer.config import RetryPolicy
 from airflow_provider_datameer.errors import DatameerTransientError
-
-
-def is_retryable(exc: BaseException, endpoint: Endpoint) -> bool:
-    """Whether repeating the command after ``exc`` is both useful and safe."""
-    if not isinstance(exc, DatameerTransientError):
-        return False
-    if endpoint.idempotent or not exc.may_have_reached_server:
-        return True
-    exc.hint = UNSAFE_TO_REPEAT_HINT  # the user must know why this one was not retried
-    return False
-
+from airflow_provider_datameer.procedure import Procedure, Send, Sleep
 
 UNSAFE_TO_REPEAT_HINT = (
     "Not retried: Datameer may have started the run already. Check the job's status before starting it "
@@ -45,73 +27,50 @@ UNSAFE_TO_REPEAT_HINT = (
 )
 
 
-class _Wait:
-    """Exponential backoff with jitter, stretched to the server's ``Retry-After`` when it sent one."""
-
-    def __init__(self, policy: RetryPolicy) -> None:
-        self._policy = policy
-        self._backoff = wait_exponential(multiplier=policy.backoff, max=policy.max_backoff) + wait_random(
-            0, policy.backoff
-        )
-
-    def __call__(self, state: RetryCallState) -> float:
-        wait = self._backoff(state)
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after:
-            wait = max(wait, min(retry_after, self._policy.max_retry_after))
-        return wait
+def is_retryable(exc: BaseException, endpoint: Endpoint) -> bool:
+    """Whether repeating the command after ``exc`` is both useful and safe."""
+    if not isinstance(exc, DatameerTransientError):
+        return False
+    return endpoint.idempotent or not exc.may_have_reached_server
 
 
-def _give_up(state: RetryCallState) -> Any:
-    """Re-raise the last error, noting how many attempts were spent (shown in its message)."""
-    exc = state.outcome.exception() if state.outcome else None
-    if isinstance(exc, DatameerTransientError):
-        exc.attempts = state.attempt_number
-    if exc is not None:
-        raise exc
-    return None
+def backoff(policy: RetryPolicy, attempt: int, retry_after: float | None, jitter: Callable[[], float]) -> float:
+    """Seconds before attempt ``attempt + 1``: exponential with jitter, stretched to the server's Retry-After."""
+    wait = min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) + jitter() * policy.backoff
+    if retry_after:
+        wait = max(wait, min(retry_after, policy.max_retry_after))
+    return wait
 
 
-def retry_settings(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> dict[str, Any]:
-    """Keyword arguments for ``tenacity.Retrying`` and ``tenacity.AsyncRetrying`` alike."""
+def retried(
+    request: Request, policy: RetryPolicy, log: Any, *, jitter: Callable[[], float] = random.random
+) -> Procedure[Any]:
+    """Send ``request`` until it succeeds, fails for good, or the policy's attempts are spent.
 
-    def log_retry(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        log.warning(
-            "Datameer %s: %s; retrying in %.1f s (attempt %d of %d)",
-            endpoint.command,
-            exc,
-            state.upcoming_sleep,
-            state.attempt_number + 1,
-            policy.attempts,
-        )
-
-    return {
-        "stop": stop_after_attempt(policy.attempts),
-        "wait": _Wait(policy),
-        "retry": retry_if_exception(lambda exc: is_retryable(exc, endpoint)),
-        "before_sleep": log_retry,
-        "retry_error_callback": _give_up,
-        "reraise": True,
-    }
-
-
-def retrying(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> Retrying:
-    """The blocking retry loop of one command."""
-    return Retrying(**retry_settings(policy, endpoint, log))
-
-
-def aretrying(policy: RetryPolicy, endpoint: Endpoint, log: Any) -> AsyncRetrying:
-    """The async retry loop of one command."""
-    return AsyncRetrying(**retry_settings(policy, endpoint, log))
-
-
-def replay(attempt: AttemptManager, first_failure: BaseException) -> None:
-    """Inside tenacity's first attempt, re-raise the failure of the attempt the caller already made.
-
-    Tenacity then decides about it exactly as if it had made that attempt itself (retry or not, wait, log,
-    give up), and the caller's later attempts are tenacity's second, third, ...
+    The error that ends it carries the number of attempts made (shown in its message) and, for a run that
+    may have started, the hint that says why it was not repeated.
     """
-    if attempt.retry_state.attempt_number == 1:
-        raise first_failure
+    attempt = 1
+    while True:
+        log.debug("Datameer %s: %s %s", request.command, request.method, request.path)
+        try:
+            return (yield Send(request))
+        except DatameerTransientError as exc:
+            if not is_retryable(exc, request.endpoint):
+                exc.hint = UNSAFE_TO_REPEAT_HINT
+                exc.attempts = attempt
+                raise
+            if attempt >= policy.attempts:
+                exc.attempts = attempt
+                raise
+            wait = backoff(policy, attempt, exc.retry_after, jitter)
+            log.warning(
+                "Datameer %s: %s; retrying in %.1f s (attempt %d of %d)",
+                request.command,
+                exc,
+                wait,
+                attempt + 1,
+                policy.attempts,
+            )
+            attempt += 1
+            yield Sleep(wait)

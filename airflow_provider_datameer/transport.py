@@ -17,9 +17,10 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.api import Request, Response, read_response
+from airflow_provider_datameer.api import Request, Response
 from airflow_provider_datameer.config import DatameerConnectionConfig
 from airflow_provider_datameer.errors import DatameerError, DatameerTLSError, DatameerTransientError
+from airflow_provider_datameer.responses import read_response
 
 if TYPE_CHECKING:
     import aiohttp

@@ -7,14 +7,16 @@ with the one policy of :mod:`airflow_provider_datameer.retry`. It holds no Datam
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.common.compat.sdk import BaseHook
 
 from airflow_provider_datameer import connection_ui
 from airflow_provider_datameer.api import Request, Response, build_request
 from airflow_provider_datameer.config import DatameerConnectionConfig, config_from_connection
-from airflow_provider_datameer.errors import DatameerError, DatameerTransientError
+from airflow_provider_datameer.errors import DatameerError
 from airflow_provider_datameer.models import (
     ActiveJob,
     ExecutionStatus,
@@ -24,6 +26,10 @@ from airflow_provider_datameer.models import (
     TriggerResult,
 )
 
+if TYPE_CHECKING:
+    from airflow_provider_datameer.procedure import Procedure
+
+T = TypeVar("T")
 _EXTRA_PREFIX = f"extra__{connection_ui.CONN_TYPE}__"
 JobId = int | str
 
@@ -105,42 +111,31 @@ class DatameerHook(BaseHook):
         """
         return (self._sync or self._open_sync(self.config)).exchange(request)
 
-    # The first attempt goes straight to the transport; only a transient failure brings in the retry
-    # policy (tenacity), which takes that failure as its own first attempt. A poll that succeeds thus costs
-    # no retry machinery, and the retry behaviour (attempts, waits, logs, give-up) is the policy's alone.
-    def _call(self, command: str, **params: Any) -> Any:
-        config = self.config
-        request = build_request(config.endpoints, command, **params)
-        transport = self._sync or self._open_sync(config)
-        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
-        try:
-            return transport.send(request)
-        except DatameerTransientError as exc:
-            first_failure = exc
-        from airflow_provider_datameer.retry import replay, retrying
+    def run(self, procedure: Procedure[T]) -> T:
+        """Drive a sans-I/O procedure (a wait, a stop, a retried command) over the blocking transport."""
+        from airflow_provider_datameer.procedure import drive
 
-        for attempt in retrying(config.retry, request.endpoint, self.log):
-            with attempt:
-                replay(attempt, first_failure)
-                return transport.send(request)
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+        transport = self._sync or self._open_sync(self.config)
+        return drive(procedure, transport.send, time.sleep)
+
+    async def arun(self, procedure: Procedure[T]) -> T:
+        """Drive a sans-I/O procedure over the async transport (the event loop's shared session)."""
+        from airflow_provider_datameer.procedure import adrive
+
+        transport = self._async or self._open_async(await self.aconfig())
+        return await adrive(procedure, transport.send, asyncio.sleep)
+
+    def _call(self, command: str, **params: Any) -> Any:
+        """One command, retried by the connection's policy."""
+        from airflow_provider_datameer.procedures import call
+
+        return self.run(call(self.config, self.build(command, **params), self.log))
 
     async def _acall(self, command: str, **params: Any) -> Any:
-        config = self._config or await self.aconfig()
-        request = build_request(config.endpoints, command, **params)
-        transport = self._async or self._open_async(config)
-        self.log.debug("Datameer %s: %s %s", command, request.method, request.path)
-        try:
-            return await transport.send(request)
-        except DatameerTransientError as exc:
-            first_failure = exc
-        from airflow_provider_datameer.retry import aretrying, replay
+        from airflow_provider_datameer.procedures import call
 
-        async for attempt in aretrying(config.retry, request.endpoint, self.log):
-            with attempt:
-                replay(attempt, first_failure)
-                return await transport.send(request)
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+        config = await self.aconfig()
+        return await self.arun(call(config, build_request(config.endpoints, command, **params), self.log))
 
     def _open_sync(self, config: DatameerConnectionConfig) -> Any:
         from airflow_provider_datameer.transport import SyncTransport

@@ -2,29 +2,43 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseOperator
+from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, TaskDeferred
 
 from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import DatameerJobLink
+from airflow_provider_datameer.settings import (
+    DEFAULT_CONN_ID,
+    DEFAULT_MAX_CONSECUTIVE_ERRORS,
+    DEFAULT_NO_EXECUTION_GRACE,
+    DEFAULT_POLL_INTERVAL,
+    WaitSettings,
+    check_seconds,
+)
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.waiting import Verdict
+    from airflow_provider_datameer.verdict import Verdict
 
 IfRunning = Literal["wait", "queue", "fail"]
+_ENDED = frozenset(status.value for status in TERMINAL_STATES)
 _IF_RUNNING = ("wait", "queue", "fail")
 
 
-class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
-    """Start a Datameer job (V2 trigger) and, by default, wait for it to end.
+def _api_version(value: int | None) -> int | None:
+    if value not in (None, 1, 2):
+        raise ValueError(f"api_version must be 1, 2 or None (the connection's default), got {value!r}")
+    return value
 
-    :param job_id: file id, uuid or path of the job (templated).
+
+class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
+    """Start a Datameer job and, by default, wait for it to end.
+
+    :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
     :param datameer_conn_id: the Datameer connection (templated).
     :param wait_for_completion: wait for the run to end; otherwise return once it started.
     :param deferrable: wait in the triggerer instead of a worker slot (default ``[operators]
@@ -35,12 +49,16 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
     :param fail_on_warnings: treat ``COMPLETED_WITH_WARNINGS`` as a failure.
     :param if_running: when the job already has an active execution: ``"wait"`` for it instead of starting
         another (so a task retry never starts a duplicate), ``"queue"`` a new run behind it (sequential
-        trigger), or ``"fail"``.
+        trigger, V2 only), or ``"fail"``.
     :param max_consecutive_errors: failed polls in a row (after the hook's retries) before the task fails.
     :param no_execution_grace: seconds a triggered run may stay invisible to the status call.
+    :param api_version: 2 (``/api/``, Datameer 7.2.5+) or 1 (``/rest/`` only, job named by configuration id);
+        ``None`` takes the connection extra ``api_version`` (default 2).
 
     Pushes ``job_execution_id`` and ``job_url`` to XCom as soon as the run is known, and returns the
-    execution id. ``on_kill`` (and, deferred on Airflow 3.3+, the trigger's kill path) stops the run.
+    execution id. Whenever the task ends without Datameer having reported the run's end (timeout, kill,
+    a failure after the trigger, a wait that lost track of the run), the run is stopped, best effort, and
+    the task's message says so.
     """
 
     template_fields: Sequence[str] = ("job_id", "datameer_conn_id")
@@ -51,43 +69,76 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         self,
         *,
         job_id: int | str,
-        datameer_conn_id: str = "datameer_default",
+        datameer_conn_id: str = DEFAULT_CONN_ID,
         wait_for_completion: bool = True,
         deferrable: bool | None = None,
-        poll_interval: float = 30.0,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         timeout: float | timedelta | None = timedelta(days=7),
         fail_on_warnings: bool = False,
         if_running: IfRunning = "wait",
-        max_consecutive_errors: int = 5,
-        no_execution_grace: float | None = 120.0,
+        max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
+        no_execution_grace: float | None = DEFAULT_NO_EXECUTION_GRACE,
+        api_version: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if if_running not in _IF_RUNNING:
             raise ValueError(f"if_running must be one of {', '.join(_IF_RUNNING)}, got {if_running!r}")
+        self.api_version = _api_version(api_version)
+        if if_running == "queue" and self.api_version == 1:
+            raise ValueError(
+                "if_running='queue' needs the V2 sequential trigger; it is not available with api_version=1"
+            )
         self.job_id = job_id
         self.datameer_conn_id = datameer_conn_id
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.poll_interval = poll_interval
-        self.timeout = as_seconds(timeout)
-        self.fail_on_warnings = fail_on_warnings
         self.if_running = if_running
-        self.max_consecutive_errors = max_consecutive_errors
-        self.no_execution_grace = no_execution_grace
+        self.wait_settings = WaitSettings(
+            job_id=job_id,
+            datameer_conn_id=datameer_conn_id,
+            poll_interval=poll_interval,
+            timeout=as_seconds(timeout),
+            fail_on_warnings=fail_on_warnings,
+            max_consecutive_errors=max_consecutive_errors,
+            no_execution_grace=no_execution_grace,
+            stop_on_kill=True,
+        )
         self.execution_id: int | None = None
+        self._run: WaitSettings | None = None
 
     def execute(self, context: Any) -> int | None:
-        latest = self.hook.get_job_status(self.job_id)
-        self.execution_id = self._start_or_join(latest)
-        self.publish(context, file_id=latest.file_id, execution_id=self.execution_id)
-        if not self.wait_for_completion:
-            return self.execution_id
-        watch = self.new_watch(self.job_id, self.execution_id)
-        if self.deferrable:
-            budget = self._deferred_budget(context)
-            self.defer_wait(watch, poll_interval=self.poll_interval, timeout=budget, stop_on_kill=True)
-        return self._complete(self.wait_in_worker(watch, poll_interval=self.poll_interval, timeout=self.timeout))
+        from airflow_provider_datameer.api import GENERATIONS
+
+        api_version = self.api_version or self.hook.config.api_version
+        if self.if_running == "queue" and api_version == 1:
+            raise ValueError("if_running='queue' needs the V2 sequential trigger; the connection sets api_version 1")
+        GENERATIONS[api_version].check_job_id(self.job_id)
+        settings = self.wait_settings.bind(self.job_id, None, owned=True, api_version=api_version)
+        latest = self._latest(settings)
+        self.execution_id = self._start_or_join(latest, settings)
+        self._run = settings = settings.with_execution(self.execution_id, owned=True)
+        try:
+            self.publish(context, file_id=latest.file_id, execution_id=self.execution_id)
+            if not self.wait_for_completion:
+                return self.execution_id
+            if self.deferrable:
+                self.defer_wait(
+                    settings.bind(self.job_id, self.execution_id, owned=True, timeout=self._deferred_budget(context))
+                )
+            verdict = self.wait_in_worker(self.new_watch(settings))
+        except TaskDeferred:
+            raise
+        except Exception as exc:
+            raise AirflowException(f"{exc}; {self.stop_execution(settings)}") from exc
+        return self._complete(verdict)
+
+    def _latest(self, settings: WaitSettings) -> Any:
+        from airflow_provider_datameer.api import GENERATIONS
+        from airflow_provider_datameer.procedures import call
+
+        request = GENERATIONS[settings.api_version].status_request(self.hook.config.endpoints, settings.job_id)
+        return self.hook.run(call(self.hook.config, request, self.log))
 
     def _deferred_budget(self, context: Any) -> float | None:
         """``timeout``, shortened to end a little before ``execution_timeout`` when that comes first.
@@ -95,15 +146,16 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         Airflow ends a deferred wait at ``execution_timeout`` by dropping the trigger, which stops nothing;
         ending the wait ourselves first takes the timeout path, which stops the Datameer run.
         """
+        timeout = self.wait_settings.timeout
         if self.execution_timeout is None:
-            return self.timeout
+            return timeout
         limit = self.execution_timeout.total_seconds()
         started = getattr(context["ti"], "start_date", None)
         elapsed = (datetime.now(UTC) - started).total_seconds() if started else 0.0
         budget = max(1.0, limit - elapsed - min(30.0, limit / 10))
-        return budget if self.timeout is None else min(self.timeout, budget)
+        return budget if timeout is None else min(timeout, budget)
 
-    def _start_or_join(self, latest: Any) -> int | None:
+    def _start_or_join(self, latest: Any, settings: WaitSettings) -> int | None:
         """Trigger a run, or join / queue behind / refuse the active one, as ``if_running`` says."""
         if latest.status in PENDING_STATES:
             active = (
@@ -117,48 +169,71 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
                 return latest.execution_id
             self.log.info("%s; queueing a new run behind it (if_running='queue')", active)
             started = self.hook.trigger_job_sequential(self.job_id)
+        elif settings.api_version == 1:
+            return self._start_v1(latest, settings)
         else:
             started = self.hook.trigger_job(self.job_id)
         self.log.info(
-            "Triggered Datameer job %s: execution %s (user %s)",
-            self.job_id,
-            started.execution_id,
-            started.user,
+            "Triggered Datameer job %s: execution %s (user %s)", self.job_id, started.execution_id, started.user
         )
         return started.execution_id
 
+    def _start_v1(self, latest: Any, settings: WaitSettings) -> int:
+        """V1: trigger by configuration id, then find the new run as the configuration's status moves on."""
+        from airflow_provider_datameer.procedures import find_new_run
+
+        self.hook.trigger_job_v1(self.job_id)
+        execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
+        self.log.info("Triggered Datameer configuration %s (V1): execution %s", self.job_id, execution_id)
+        return execution_id
+
     def execute_complete(self, context: Any, event: Any = None) -> int | None:
         """Resume after the trigger fired (deferrable mode)."""
-        from airflow_provider_datameer.waiting import Verdict
+        from airflow_provider_datameer.verdict import Verdict
 
         verdict = Verdict.from_event(event)
         self.execution_id = verdict.execution_id
         return self._complete(verdict)
 
     def _complete(self, verdict: Verdict) -> int | None:
-        if verdict.status == "timeout":
-            from airflow_provider_datameer.outcome import DatameerJobTimeout
+        """The task's outcome. A timeout stops the run first. A wait that lost track of the run otherwise
+        (error budget spent, credentials refused, Datameer forgot the execution) leaves it alone, because a
+        stop could not be checked or could hit another job's run, and the message says how to stop it."""
+        from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
 
-            outcome = self.stop_execution(verdict.job_id, verdict.execution_id)
-            raise DatameerJobTimeout(f"{verdict.message}; {outcome}")
+        if verdict.status == "timeout":
+            raise DatameerJobTimeout(f"{verdict.message}; {self.stop_execution(self._settings_of(verdict))}")
+        if verdict.status == "error" and verdict.job_status not in _ENDED and verdict.execution_id is not None:
+            raise DatameerJobFailed(
+                f"{verdict.message}. The Datameer run (execution {verdict.execution_id}) was not stopped and may "
+                f"still be running: stop it in Datameer or with DatameerStopJobOperator(job_id={self.job_id!r}, "
+                f"execution_id={verdict.execution_id})"
+            )
         self.finish(verdict)
         return verdict.execution_id
 
+    def _settings_of(self, verdict: Verdict) -> WaitSettings:
+        """The run a verdict is about (after a deferral, this process never saw the trigger)."""
+        settings = self._run or self.wait_settings.bind(self.job_id, None, owned=True, api_version=self.api_version)
+        return settings.with_execution(verdict.execution_id, owned=True)
+
     def on_kill(self) -> None:
         """The task was killed in the worker: stop the run we started or joined (best effort)."""
-        if self.execution_id is not None:
-            self.stop_execution(self.job_id, self.execution_id)
+        if self._run is not None and self._run.execution_id is not None:
+            self.stop_execution(self._run)
 
 
 class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
-    """Stop a Datameer job's current run (V2 stop), or one execution (V1 job-kill) when ``execution_id`` is set.
+    """Stop a Datameer job's current run, or one execution when ``execution_id`` is set.
 
-    :param job_id: file id, uuid or path of the job (templated).
-    :param execution_id: stop exactly this execution (templated), e.g. from a trigger task's XCom.
+    :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
+    :param execution_id: stop exactly this execution (templated), e.g. from a trigger task's XCom. It must
+        be the job's: shown by its status or named in its details; otherwise the task fails without stopping.
     :param datameer_conn_id: the Datameer connection (templated).
     :param wait_for_termination: wait until Datameer reports the run ended (stopping is asynchronous).
     :param termination_timeout: seconds to wait for that; the task fails if the run is still active then.
     :param poll_interval: seconds between status checks while waiting.
+    :param api_version: as for :class:`DatameerTriggerJobOperator`.
 
     A job with nothing running is a logged no-op, not a failure. Returns ``{"job_id", "execution_id",
     "status"}`` with the final (or current) Datameer status.
@@ -173,10 +248,11 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
         *,
         job_id: int | str,
         execution_id: int | str | None = None,
-        datameer_conn_id: str = "datameer_default",
+        datameer_conn_id: str = DEFAULT_CONN_ID,
         wait_for_termination: bool = True,
         termination_timeout: float = 300.0,
         poll_interval: float = 2.0,
+        api_version: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -184,48 +260,37 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.wait_for_termination = wait_for_termination
-        self.termination_timeout = termination_timeout
-        self.poll_interval = poll_interval
+        self.api_version = _api_version(api_version)
+        self.wait_settings = WaitSettings(
+            job_id=job_id,
+            datameer_conn_id=datameer_conn_id,
+            poll_interval=poll_interval,
+            timeout=check_seconds(termination_timeout, "termination_timeout"),
+            no_execution_grace=None,
+        )
 
     def execute(self, context: Any) -> dict[str, Any]:
         pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-        current = self._status(pinned)
-        execution_id = pinned if pinned is not None else current.execution_id
-        self.publish(context, file_id=getattr(current, "file_id", None), execution_id=execution_id)
-        if current.status not in PENDING_STATES:
-            self.log.info(
-                "Datameer job %s has nothing running (execution %s is %s); nothing to stop",
-                self.job_id,
-                execution_id,
-                current.status.value,
+        api_version = self.api_version or self.hook.config.api_version
+        settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+        outcome = self.stop_run(settings, by_id=pinned is not None)
+        if outcome.refused:
+            raise AirflowException(outcome.message)
+        self.publish(context, file_id=outcome.file_id, execution_id=outcome.execution_id)
+        status = outcome.status.value if outcome.status else None
+        self.log.info("Datameer job %s: %s", self.job_id, outcome.message)
+        if outcome.stopped and self.wait_for_termination:
+            status = self._await_termination(settings.with_execution(outcome.execution_id, owned=True))
+        return {"job_id": str(self.job_id), "execution_id": outcome.execution_id, "status": status}
+
+    def _await_termination(self, settings: WaitSettings) -> str | None:
+        verdict = self.wait_in_worker(self.new_watch(settings, until_terminal=True))
+        if verdict.status == "timeout":
+            raise AirflowException(
+                f"Datameer job {self.job_id} was asked to stop but is still {verdict.job_status or 'active'} after "
+                f"{self.wait_settings.timeout:g} s (termination_timeout)"
             )
-            return self._result(execution_id, current)
-        if pinned is not None:
-            self.hook.stop_job_v1(pinned)
-        else:
-            self.hook.stop_job(self.job_id)
-        self.log.info("Asked Datameer to stop job %s execution %s", self.job_id, execution_id)
-        if self.wait_for_termination:
-            current = self._await_termination(pinned)
-        return self._result(execution_id, current)
-
-    def _status(self, pinned: int | None) -> Any:
-        """The pinned execution's details, or the job's latest execution status."""
-        return self.hook.get_job_details(pinned) if pinned is not None else self.hook.get_job_status(self.job_id)
-
-    def _await_termination(self, pinned: int | None) -> Any:
-        deadline = time.time() + self.termination_timeout
-        while True:
-            current = self._status(pinned)
-            if current.status in TERMINAL_STATES:
-                self.log.info("Datameer job %s is now %s", self.job_id, current.status.value)
-                return current
-            if time.time() >= deadline:
-                raise AirflowException(
-                    f"Datameer job {self.job_id} was asked to stop but is still {current.status.value} after "
-                    f"{self.termination_timeout:g} s (termination_timeout)"
-                )
-            time.sleep(self.poll_interval)
-
-    def _result(self, execution_id: int | None, current: Any) -> dict[str, Any]:
-        return {"job_id": str(self.job_id), "execution_id": execution_id, "status": current.status.value}
+        if verdict.status != "success":
+            raise AirflowException(verdict.message)
+        self.log.info("Datameer job %s is now %s", self.job_id, verdict.job_status)
+        return verdict.job_status

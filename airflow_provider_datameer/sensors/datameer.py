@@ -7,26 +7,36 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_datameer.deferral import DatameerWaitMixin, default_deferrable
+from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import DatameerJobLink
+from airflow_provider_datameer.settings import (
+    DEFAULT_CONN_ID,
+    DEFAULT_MAX_CONSECUTIVE_ERRORS,
+    DEFAULT_NO_EXECUTION_GRACE,
+    WaitSettings,
+    check_interval,
+)
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
+    from airflow_provider_datameer.verdict import Verdict
+    from airflow_provider_datameer.waiting import ExecutionWatch
 
 
 class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
     """Succeed when a Datameer execution completes; fail when it errors or is canceled.
 
-    :param job_id: file id, uuid or path of the job (templated).
+    :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
     :param execution_id: the execution to wait for (templated; a rendered digit string is fine). ``None``
-        waits for the job's current or latest execution, pinned at the first check.
+        waits for the job's current or latest execution, pinned at the first check. An execution the job's
+        status never shows is checked for ownership (see the README's failure behaviour).
     :param fail_on_warnings: treat ``COMPLETED_WITH_WARNINGS`` as a failure.
     :param datameer_conn_id: the Datameer connection.
     :param deferrable: wait in the triggerer instead of a worker slot (default ``[operators]
         default_deferrable``). The job is checked once in the worker first; no deferral if it already ended.
     :param max_consecutive_errors: failed polls in a row (after the hook's retries) before the task fails.
     :param no_execution_grace: seconds "no execution yet" is tolerated; ``None`` waits until the timeout.
+    :param api_version: 2 (``/api/``) or 1 (``/rest/``); ``None`` takes the connection extra ``api_version``.
 
     ``poke_interval``, ``timeout``, ``mode`` and ``soft_fail`` are BaseSensorOperator's. The ``timeout``
     also sets the trigger's deadline; ``soft_fail`` skips on timeout. Returns (XCom) a summary dict:
@@ -42,38 +52,48 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         *,
         job_id: int | str,
         execution_id: int | str | None = None,
-        datameer_conn_id: str = "datameer_default",
+        datameer_conn_id: str = DEFAULT_CONN_ID,
         fail_on_warnings: bool = False,
         deferrable: bool | None = None,
-        max_consecutive_errors: int = 5,
-        no_execution_grace: float | None = 120.0,
+        max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
+        no_execution_grace: float | None = DEFAULT_NO_EXECUTION_GRACE,
+        api_version: int | None = None,
         **kwargs: Any,
     ) -> None:
+        if "poke_interval" in kwargs:  # before Airflow's own coercion, which overflows on huge numbers
+            check_interval(as_seconds(kwargs["poke_interval"]), "poke_interval")
         super().__init__(**kwargs)
         self.job_id = job_id
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
-        self.fail_on_warnings = fail_on_warnings
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.max_consecutive_errors = max_consecutive_errors
-        self.no_execution_grace = no_execution_grace
+        self.api_version = api_version
+        self.wait_settings = WaitSettings(
+            job_id=job_id,
+            datameer_conn_id=datameer_conn_id,
+            poll_interval=check_interval(self.poke_interval, "poke_interval"),
+            timeout=self.timeout,
+            fail_on_warnings=fail_on_warnings,
+            max_consecutive_errors=max_consecutive_errors,
+            no_execution_grace=no_execution_grace,
+            api_version=api_version or 2,
+        )
         self._watch: ExecutionWatch | None = None
         self._published: int | None = None
 
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:
             pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-            self._watch = self.new_watch(self.job_id, pinned)
+            api_version = self.api_version or self.hook.config.api_version
+            settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+            self._watch = self.new_watch(settings)
         return self._watch
 
     def _check(self, context: Any) -> Verdict | None:
-        from airflow_provider_datameer.waiting import poll_once
-
         watch = self._watch_for(context)
-        verdict = poll_once(self.hook, watch)
+        verdict = self.poll_once(watch)
         if watch.execution_id is not None and watch.execution_id != self._published:
-            file_id = watch.last_status.file_id if watch.last_status else None
-            self.publish(context, file_id=file_id, execution_id=watch.execution_id)
+            self.publish(context, file_id=watch.file_id, execution_id=watch.execution_id)
             self._published = watch.execution_id
         return verdict
 
@@ -83,12 +103,8 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         verdict = self._check(context)
         if verdict is not None:
             return self.finish(verdict, soft_fail=self.soft_fail)
-        self.defer_wait(
-            self._watch_for(context),
-            poll_interval=self.poke_interval,
-            timeout=self.timeout,
-            stop_on_kill=False,
-        )
+        watch = self._watch_for(context)
+        self.defer_wait(watch.settings.with_execution(watch.execution_id, owned=watch.owned))
         return None
 
     def poke(self, context: Any) -> bool | PokeReturnValue:

@@ -2,137 +2,92 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_datameer.waiting import ExecutionWatch, apoll_once, stop_request
+from airflow_provider_datameer.settings import WaitSettings
+
+if TYPE_CHECKING:
+    from airflow_provider_datameer.hooks.datameer import DatameerHook
+    from airflow_provider_datameer.verdict import Verdict
+    from airflow_provider_datameer.waiting import ExecutionWatch
 
 
 class DatameerJobTrigger(BaseTrigger):
-    """Poll V2 status until the execution ends, then fire exactly one event.
+    """Poll the job's status until the execution ends, then fire exactly one event.
+
+    The keyword arguments are those of :class:`~airflow_provider_datameer.settings.WaitSettings` (``job_id``,
+    ``execution_id``, ``datameer_conn_id``, ``poll_interval``, ``deadline`` as epoch seconds, ``fail_on_warnings``,
+    ``max_consecutive_errors``, ``no_execution_grace``, ``waiting_since``, ``stop_on_kill``, ``min_poll_interval``,
+    ``execution_owned``, ``api_version``), validated here too, so that a hand-written or stale trigger row
+    cannot busy-loop the triggerer.
 
     The event is ``{"status": "success" | "error" | "timeout", "job_id", "execution_id", "job_status",
-    "message", "file_id", "start_time", "stop_time"}``; the task decides what a timeout stops.
-
-    :param job_id: file id, uuid or path of the job.
-    :param execution_id: the execution to wait for; ``None`` waits for the first one seen.
-    :param datameer_conn_id: connection id (read once per trigger, asynchronously).
-    :param poll_interval: seconds between polls; shortened to the server's estimate of a running job's end.
-    :param deadline: wall-clock epoch seconds at which a ``timeout`` event fires; ``None`` for no deadline.
-    :param fail_on_warnings: ``COMPLETED_WITH_WARNINGS`` is an ``error`` event.
-    :param max_consecutive_errors: failed polls in a row (each after the hook's retries) before ``error``.
-    :param no_execution_grace: seconds a missing execution (``_NONE``) stays pending.
-    :param waiting_since: epoch seconds the wait began (grace periods survive triggerer restarts).
-    :param stop_on_kill: on Airflow 3.3+, stop the Datameer run when a user marks or clears the deferred task.
-    :param min_poll_interval: the shortest wait between polls that adaptive polling may choose.
+    "message", "file_id", "start_time", "stop_time"}``; the task decides what a timeout stops. With
+    ``stop_on_kill``, a user marking or clearing the deferred task (Airflow 3.3+) stops the Datameer run.
     """
 
-    def __init__(
-        self,
-        *,
-        job_id: int | str,
-        execution_id: int | None = None,
-        datameer_conn_id: str = "datameer_default",
-        poll_interval: float = 30.0,
-        deadline: float | None = None,
-        fail_on_warnings: bool = False,
-        max_consecutive_errors: int = 5,
-        no_execution_grace: float | None = 120.0,
-        waiting_since: float | None = None,
-        stop_on_kill: bool = False,
-        min_poll_interval: float = 1.0,
-    ) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__()
-        self.job_id = job_id
-        self.execution_id = execution_id
-        self.datameer_conn_id = datameer_conn_id
-        self.poll_interval = float(poll_interval)
-        self.deadline = deadline
-        self.fail_on_warnings = fail_on_warnings
-        self.max_consecutive_errors = max_consecutive_errors
-        self.no_execution_grace = no_execution_grace
-        self.waiting_since = time.time() if waiting_since is None else waiting_since
-        self.stop_on_kill = stop_on_kill
-        self.min_poll_interval = float(min_poll_interval)
+        self.settings = WaitSettings.from_kwargs(kwargs)
         self._watch: ExecutionWatch | None = None
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "job_id": self.job_id,
-                "execution_id": self.execution_id,
-                "datameer_conn_id": self.datameer_conn_id,
-                "poll_interval": self.poll_interval,
-                "deadline": self.deadline,
-                "fail_on_warnings": self.fail_on_warnings,
-                "max_consecutive_errors": self.max_consecutive_errors,
-                "no_execution_grace": self.no_execution_grace,
-                "waiting_since": self.waiting_since,
-                "stop_on_kill": self.stop_on_kill,
-                "min_poll_interval": self.min_poll_interval,
-            },
-        )
+    @property
+    def job_id(self) -> int | str:
+        return self.settings.job_id
 
-    def _hook(self) -> Any:
+    @property
+    def deadline(self) -> float | None:
+        return self.settings.deadline
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"{type(self).__module__}.{type(self).__qualname__}", self.settings.to_kwargs()
+
+    def _hook(self) -> DatameerHook:
         from airflow_provider_datameer.hooks.datameer import DatameerHook
 
-        return DatameerHook(datameer_conn_id=self.datameer_conn_id)
+        return DatameerHook(datameer_conn_id=self.settings.datameer_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_datameer.transport import session_lease
 
         async with session_lease():
-            event = await self._wait()
-        yield TriggerEvent(event)
+            verdict = await self._wait()
+        yield TriggerEvent(verdict.to_event())
 
-    async def _wait(self) -> dict[str, Any]:
-        """Poll until the wait is over; return the one event payload."""
+    async def _wait(self) -> Verdict:
+        """Run the wait procedure on the event loop; the verdict becomes the one event."""
+        from airflow_provider_datameer.procedures import wait
+        from airflow_provider_datameer.waiting import ExecutionWatch
+
+        self._watch = watch = ExecutionWatch(self.settings, log=self.log)
         hook = self._hook()
-        watch = self._watch = ExecutionWatch(
-            self.job_id,
-            self.execution_id,
-            fail_on_warnings=self.fail_on_warnings,
-            no_execution_grace=self.no_execution_grace,
-            max_consecutive_errors=self.max_consecutive_errors,
-            waiting_since=self.waiting_since,
-            log=self.log,
-        )
-        while True:
-            if self.deadline is not None and time.time() >= self.deadline:
-                return watch.timed_out(f"after {time.time() - self.waiting_since:.0f} s").to_event()
-            verdict = await apoll_once(hook, watch)
-            if verdict is not None:
-                return verdict.to_event()
-            delay = watch.delay(self.poll_interval, floor=self.min_poll_interval)
-            if self.deadline is not None:
-                delay = min(delay, max(0.0, self.deadline - time.time()))
-            await asyncio.sleep(delay)
+        try:
+            config = await hook.aconfig()
+        except ValueError as exc:  # a broken connection ends the wait with an error event, not a traceback
+            return watch.error(f"Cannot check Datameer job {watch.job_id}: {exc}")
+        return await hook.arun(wait(watch, config, self.log))
 
     async def on_kill(self) -> None:
         """Airflow 3.3+: the user marked or cleared the deferred task; stop the run if the task asked to."""
-        if not self.stop_on_kill:
+        if not self.settings.stop_on_kill:
             return
+        from airflow_provider_datameer.procedures import stop
         from airflow_provider_datameer.transport import session_lease
 
-        execution_id = self._watch.execution_id if self._watch else self.execution_id
+        watch = self._watch
+        settings = (
+            self.settings if watch is None else self.settings.with_execution(watch.execution_id, owned=watch.owned)
+        )
         try:
             async with session_lease():
-                await self._stop(execution_id)
+                hook = self._hook()
+                outcome = await hook.arun(stop(settings, await hook.aconfig(), self.log))
         except Exception as exc:  # best effort: never let a failed stop break the triggerer
-            self.log.warning("Could not stop Datameer job %s execution %s: %s", self.job_id, execution_id, exc)
-
-    async def _stop(self, execution_id: int | None) -> None:
-        hook = self._hook()
-        latest = await hook.aget_job_status(self.job_id)
-        request = stop_request(self.job_id, execution_id, latest)
-        if request is None:
-            self.log.info("Datameer job %s execution %s already ended; nothing to stop", self.job_id, execution_id)
+            self.log.warning(
+                "Could not stop Datameer job %s execution %s: %s", settings.job_id, settings.execution_id, exc
+            )
             return
-        name, argument = request
-        await getattr(hook, f"a{name}")(argument)
-        self.log.info("Stopped Datameer job %s execution %s (task killed by a user)", self.job_id, execution_id)
+        self.log.info("Datameer job %s (task killed by a user): %s", settings.job_id, outcome.message)

@@ -29,7 +29,9 @@ def test_a_job_that_never_ran_is_not_resolved_from_another_jobs_execution(emulat
     other = finished_run(emulator, IMPORT)
 
     with pytest.raises(DatameerJobFailed) as failed:
-        run_deferrable(sensor(job_id=WORKBOOK, execution_id=other, deferrable=deferrable, no_execution_grace=0.5), context())
+        run_deferrable(
+            sensor(job_id=WORKBOOK, execution_id=other, deferrable=deferrable, no_execution_grace=0.5), context()
+        )
 
     message = str(failed.value)
     assert f"job {WORKBOOK}" in message
@@ -78,10 +80,12 @@ def test_stop_operator_refuses_an_execution_of_a_job_that_never_ran(emulator):
         DatameerStopJobOperator(task_id="stop", job_id=WORKBOOK, execution_id=other).execute(context())
 
     message = str(refused.value)
-    assert f"job {WORKBOOK}" in message and f"execution {other}" in message
+    assert f"job {WORKBOOK}" in message
+    assert f"execution {other}" in message
     assert "stop_job_v1" in message, "the message says how to stop it on purpose"
     assert execution(emulator, other)["status"] == "RUNNING"
-    assert not logged(emulator, "stop_v1") and not logged(emulator, "stop_v2")
+    assert not logged(emulator, "stop_v1")
+    assert not logged(emulator, "stop_v2")
 
 
 def test_stop_operator_refuses_an_execution_its_job_does_not_show(emulator):

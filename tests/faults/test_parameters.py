@@ -71,7 +71,7 @@ def test_job_id_zero_is_refused_before_any_request(emulator):
 
 
 def test_non_ascii_digits_are_not_called_negative(emulator):
-    with pytest.raises(ValueError) as refused:
+    with pytest.raises(ValueError, match="job_id") as refused:
         DatameerHook().get_job_status("١٢٣")
     assert "negative" not in str(refused.value)
     assert "0-9" in str(refused.value)

@@ -8,14 +8,18 @@ import logging
 from hypothesis import given
 from hypothesis import strategies as st
 
+from airflow_provider_datameer.api import resolve_endpoints
 from airflow_provider_datameer.errors import DatameerAuthError, DatameerTransientError
 from airflow_provider_datameer.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.settings import WaitSettings
 from airflow_provider_datameer.status import TERMINAL_STATES, DatameerJobStatus
-from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
+from airflow_provider_datameer.verdict import Verdict
+from airflow_provider_datameer.waiting import ExecutionWatch
 from tests.fuzz import FUZZ
 from tests.fuzz.strategies import JSON
 
 OURS = 100
+ENDPOINTS = resolve_endpoints()
 QUIET = logging.getLogger("tests.fuzz.quiet")
 QUIET.disabled = True  # thousands of "will retry" warnings would only bury a failure
 STATUSES = st.sampled_from(list(DatameerJobStatus))
@@ -45,22 +49,24 @@ DETAILS_ANSWERS = st.one_of(st.builds(JobDetails, execution_id=st.just(OURS), st
     grace=st.one_of(st.none(), st.floats(min_value=0, max_value=500)),
 )
 def test_only_our_executions_terminal_status_ends_the_wait_successfully(answers, fail_on_warnings, grace):
-    """Drive the watch as poll_once does (it asks, the server answers what was asked) through any answers."""
-    watch = ExecutionWatch(
-        48,
-        OURS,
+    """Drive the watch as the poll procedure does (it asks, the server answers what was asked) through any answers."""
+    settings = WaitSettings(
+        job_id=48,
+        execution_id=OURS,
+        execution_owned=True,
         fail_on_warnings=fail_on_warnings,
         no_execution_grace=grace,
         max_consecutive_errors=3,
         waiting_since=0,
-        log=QUIET,
     )
+    watch = ExecutionWatch(settings, log=QUIET)
     now = 0.0
     for status_answer, details_answer, step in answers:
         now += step
-        asked, argument = watch.next_request()
-        answer = details_answer if asked == "get_job_details" else status_answer
-        assert argument == (OURS if asked == "get_job_details" else "48")
+        request = watch.next_request(ENDPOINTS)
+        asked_details = request.command == "job_details"
+        answer = details_answer if asked_details else status_answer
+        assert request.path.endswith(f"/{OURS}" if asked_details else "/48/status")
         verdict = watch.take(answer, now)
         assert watch.delay(30.0, now) >= 0
         if verdict is None:

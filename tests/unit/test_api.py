@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from airflow_provider_datameer import api
+from airflow_provider_datameer import api, responses
 from airflow_provider_datameer.errors import (
     DatameerAuthError,
     DatameerNotFoundError,
@@ -142,19 +142,19 @@ JSON = {"Content-Type": "application/json"}
 
 def test_success_is_parsed():
     body = b'{"status":"success","file-id":48,"job-execution-id":3,"job-status":"COMPLETED"}'
-    result = api.read_response(req(), 200, JSON, body)
+    result = responses.read_response(req(), 200, JSON, body)
     assert isinstance(result, ExecutionStatus)
     assert result.status is DatameerJobStatus.COMPLETED
 
 
 @pytest.mark.parametrize("code", [200, 204])
 def test_empty_stop_body_is_success(code):
-    assert api.read_response(req("stop_v2"), code, {}, b"") is None
+    assert responses.read_response(req("stop_v2"), code, {}, b"") is None
 
 
 def test_empty_body_where_json_is_due():
     with pytest.raises(DatameerUnexpectedResponseError, match="empty"):
-        api.read_response(req(), 200, JSON, b"")
+        responses.read_response(req(), 200, JSON, b"")
 
 
 FAILURE = b'{"status":"failure","reason":"File doesn\'t exist or isn\'t accessible with current permissions"}'
@@ -163,7 +163,7 @@ FAILURE = b'{"status":"failure","reason":"File doesn\'t exist or isn\'t accessib
 @pytest.mark.parametrize("code", [200, 400, 403, 404])
 def test_failure_body_with_any_code_is_not_found_with_reason(code):
     with pytest.raises(DatameerNotFoundError) as info:
-        api.read_response(req(), code, JSON, FAILURE)
+        responses.read_response(req(), code, JSON, FAILURE)
     text = str(info.value)
     assert "File doesn't exist or isn't accessible with current permissions" in text
     assert "status_v2 (GET /api/job-execution/48/status)" in text
@@ -172,37 +172,37 @@ def test_failure_body_with_any_code_is_not_found_with_reason(code):
 
 def test_failure_with_other_reason_is_rejected():
     with pytest.raises(DatameerRejectedError) as info:
-        api.read_response(req("trigger_v2"), 409, JSON, b'{"status":"failure","reason":"Job is already running"}')
+        responses.read_response(req("trigger_v2"), 409, JSON, b'{"status":"failure","reason":"Job is already running"}')
     assert not isinstance(info.value, DatameerNotFoundError)
     assert "Job is already running" in str(info.value)
 
 
 def test_v1_error_body():
     with pytest.raises(DatameerNotFoundError, match="Job configuration 99 not found"):
-        api.read_response(
+        responses.read_response(
             req("status_v1", configuration_id=99), 404, JSON, b'{"error":"Job configuration 99 not found"}'
         )
 
 
 def test_401_is_auth_error():
     with pytest.raises(DatameerAuthError, match="credentials were refused"):
-        api.read_response(req(), 401, {"WWW-Authenticate": 'Basic realm="Datameer"'}, b'{"error":"Unauthorized"}')
+        responses.read_response(req(), 401, {"WWW-Authenticate": 'Basic realm="Datameer"'}, b'{"error":"Unauthorized"}')
 
 
 def test_403_without_failure_body_is_auth_error():
     with pytest.raises(DatameerAuthError, match="not allowed"):
-        api.read_response(req(), 403, {}, b"")
+        responses.read_response(req(), 403, {}, b"")
 
 
 def test_404_html_on_api_path_hints_missing_v2():
     with pytest.raises(DatameerNotFoundError, match=r"7\.2\.5"):
-        api.read_response(req(), 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>")
+        responses.read_response(req(), 404, {"Content-Type": "text/html"}, b"<html>Not Found</html>")
 
 
 @pytest.mark.parametrize(("code", "reached"), [(500, True), (502, True), (503, False), (504, True), (429, False)])
 def test_server_errors_are_transient(code, reached):
     with pytest.raises(DatameerTransientError) as info:
-        api.read_response(req(), code, {"Retry-After": "7"}, b'{"error":"injected"}')
+        responses.read_response(req(), code, {"Retry-After": "7"}, b'{"error":"injected"}')
     assert info.value.may_have_reached_server is reached
     assert info.value.retry_after == 7.0
 
@@ -210,14 +210,14 @@ def test_server_errors_are_transient(code, reached):
 def test_html_login_page_mentions_sso():
     page = b"<!DOCTYPE html><html><head><title>Datameer Login</title></head><body>Sign in</body></html>"
     with pytest.raises(DatameerUnexpectedResponseError) as info:
-        api.read_response(req(), 200, {"Content-Type": "text/html"}, page)
+        responses.read_response(req(), 200, {"Content-Type": "text/html"}, page)
     assert "single-sign-on/login page" in str(info.value)
     assert "Datameer Login" in str(info.value)
 
 
 def test_malformed_json_shows_what_came_back():
     with pytest.raises(DatameerUnexpectedResponseError) as info:
-        api.read_response(req(), 200, JSON, b'{"status": "success", "job-status": ' + b"x" * 500)
+        responses.read_response(req(), 200, JSON, b'{"status": "success", "job-status": ' + b"x" * 500)
     text = str(info.value)
     assert "not valid JSON" in text
     assert len(text) < 800
@@ -225,16 +225,16 @@ def test_malformed_json_shows_what_came_back():
 
 def test_wrong_shape_names_command():
     with pytest.raises(DatameerUnexpectedResponseError, match=r"status_v2.*unexpected response shape"):
-        api.read_response(req(), 200, JSON, b"[1, 2]")
+        responses.read_response(req(), 200, JSON, b"[1, 2]")
 
 
 def test_redirect_is_explained():
     with pytest.raises(DatameerUnexpectedResponseError, match="redirect"):
-        api.read_response(req(), 302, {"Location": "https://sso.example.com/login"}, b"")
+        responses.read_response(req(), 302, {"Location": "https://sso.example.com/login"}, b"")
 
 
 @pytest.mark.parametrize(
     ("value", "seconds"), [("5", 5.0), ("0", 0.0), (None, None), ("soon", None), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)]
 )
 def test_retry_after(value, seconds):
-    assert api.parse_retry_after(value) == seconds
+    assert responses.parse_retry_after(value) == seconds

@@ -1,4 +1,4 @@
-"""The one decision procedure of sensor, trigger and operator, driven with plain values."""
+"""The decisions of one wait (ExecutionWatch), fed plain values: no I/O, no clock of its own."""
 
 from __future__ import annotations
 
@@ -6,21 +6,31 @@ import logging
 
 import pytest
 
+from airflow_provider_datameer.api import resolve_endpoints
 from airflow_provider_datameer.errors import DatameerAuthError, DatameerTransientError, DatameerUnexpectedResponseError
 from airflow_provider_datameer.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.settings import WaitSettings
 from airflow_provider_datameer.status import DatameerJobStatus as S
-from airflow_provider_datameer.waiting import ExecutionWatch, Verdict, poll_once, stop_request
+from airflow_provider_datameer.verdict import Verdict
+from airflow_provider_datameer.waiting import ExecutionWatch
 
 T0 = 1_000_000.0
+ENDPOINTS = resolve_endpoints()
 
 
 def st(status, execution_id=None, **kw):
     return ExecutionStatus(status, execution_id, 48, status.value, **kw)
 
 
-def watch(execution_id=None, **kw):
+def watch(execution_id=None, owned=True, **kw):
     kw.setdefault("waiting_since", T0)
-    return ExecutionWatch(48, execution_id, **kw)
+    settings = WaitSettings(job_id=48, execution_id=execution_id, execution_owned=owned, **kw)
+    return ExecutionWatch(settings)
+
+
+def asks_details(w, execution_id):
+    request = w.next_request(ENDPOINTS)
+    return request.command == "job_details" and request.execution_id == execution_id
 
 
 @pytest.mark.parametrize(
@@ -38,7 +48,7 @@ def watch(execution_id=None, **kw):
     ],
 )
 def test_status_table(status, fail_on_warnings, outcome):
-    verdict = watch(5, fail_on_warnings=fail_on_warnings).observe(st(status, 5), T0)
+    verdict = watch(5, fail_on_warnings=fail_on_warnings).take(st(status, 5), T0)
     assert (verdict.status if verdict else None) == outcome
     if verdict:
         assert verdict.job_status == status.value
@@ -48,67 +58,67 @@ def test_status_table(status, fail_on_warnings, outcome):
 def test_unknown_status_warns_and_keeps_waiting(caplog):
     w = watch(5)
     with caplog.at_level(logging.WARNING):
-        assert w.observe(ExecutionStatus(S.UNKNOWN, 5, 48, "PAUSED"), T0) is None
+        assert w.take(ExecutionStatus(S.UNKNOWN, 5, 48, "PAUSED"), T0) is None
     assert "unknown status 'PAUSED'" in caplog.text
-    assert w.observe(st(S.COMPLETED, 5), T0 + 1).status == "success"
+    assert w.take(st(S.COMPLETED, 5), T0 + 1).status == "success"
 
 
 def test_older_execution_is_not_ours_yet_even_if_terminal():
     w = watch(7)
-    assert w.observe(st(S.COMPLETED, 6), T0 + 1) is None  # yesterday's stale success
-    assert w.observe(st(S.ERROR, 6), T0 + 2) is None
-    assert w.observe(st(S.RUNNING, 7), T0 + 3) is None
-    assert w.observe(st(S.COMPLETED, 7), T0 + 4).status == "success"
+    assert w.take(st(S.COMPLETED, 6), T0 + 1) is None  # yesterday's stale success
+    assert w.take(st(S.ERROR, 6), T0 + 2) is None
+    assert w.take(st(S.RUNNING, 7), T0 + 3) is None
+    assert w.take(st(S.COMPLETED, 7), T0 + 4).status == "success"
 
 
 def test_newer_execution_switches_to_job_details():
     w = watch(7)
-    assert w.observe(st(S.COMPLETED, 8), T0) is None  # someone else's newer run: never our verdict
+    assert w.take(st(S.COMPLETED, 8), T0) is None  # someone else's newer run: never our verdict
     assert w.details_due
-    assert w.next_request() == ("get_job_details", 7)
+    assert asks_details(w, 7)
     assert w.delay(30, T0) == 0.0
-    assert w.observe(JobDetails(7, S.RUNNING), T0) is None
+    assert w.take(JobDetails(7, S.RUNNING), T0) is None
     assert not w.details_due
     assert w.delay(30, T0) == 30
-    assert w.next_request() == ("get_job_details", 7)
-    verdict = w.observe(JobDetails(7, S.ERROR), T0 + 5)
+    assert asks_details(w, 7)
+    verdict = w.take(JobDetails(7, S.ERROR), T0 + 5)
     assert (verdict.status, verdict.execution_id, verdict.job_status) == ("error", 7, "ERROR")
 
 
 def test_unpinned_watch_pins_first_execution_seen():
     w = watch()
-    assert w.observe(st(S.RUNNING, 3), T0) is None
+    assert w.take(st(S.RUNNING, 3), T0) is None
     assert w.execution_id == 3
-    assert w.observe(st(S.COMPLETED, 4), T0 + 1) is None  # a newer run is not ours
-    assert w.next_request() == ("get_job_details", 3)
+    assert w.take(st(S.COMPLETED, 4), T0 + 1) is None  # a newer run is not ours
+    assert asks_details(w, 3)
 
 
 def test_no_execution_grace():
     w = watch(no_execution_grace=60)
     none = ExecutionStatus(S.NONE, raw_status="_NONE")
-    assert w.observe(none, T0 + 59) is None
-    verdict = w.observe(none, T0 + 60)
+    assert w.take(none, T0 + 59) is None
+    verdict = w.take(none, T0 + 60)
     assert verdict.status == "error"
     assert "No execution of Datameer job 48 appeared within 60 s" in verdict.message
 
 
 def test_pinned_but_invisible_falls_back_to_details_after_grace():
     w = watch(9, no_execution_grace=10)
-    assert w.observe(st(S.COMPLETED, 8), T0 + 5) is None
+    assert w.take(st(S.COMPLETED, 8), T0 + 5) is None
     assert not w.details_due
-    assert w.observe(st(S.COMPLETED, 8), T0 + 11) is None
-    assert w.next_request() == ("get_job_details", 9)
+    assert w.take(st(S.COMPLETED, 8), T0 + 11) is None
+    assert asks_details(w, 9)
 
 
 def test_error_budget_counts_consecutive_transient_failures():
     w = watch(5, max_consecutive_errors=3)
     boom = DatameerTransientError("no answer", may_have_reached_server=True, command="status_v2")
-    assert w.fail(boom) is None
-    assert w.fail(boom) is None
-    assert w.observe(st(S.RUNNING, 5), T0) is None  # a good poll resets the run
-    assert w.fail(boom) is None
-    assert w.fail(boom) is None
-    verdict = w.fail(boom)
+    assert w.take(boom, T0) is None
+    assert w.take(boom, T0) is None
+    assert w.take(st(S.RUNNING, 5), T0) is None  # a good poll resets the run
+    assert w.take(boom, T0) is None
+    assert w.take(boom, T0) is None
+    verdict = w.take(boom, T0)
     assert verdict.status == "error"
     assert "3 polls in a row" in verdict.message
     assert "no answer" in verdict.message
@@ -123,24 +133,24 @@ def test_error_budget_counts_consecutive_transient_failures():
     ],
 )
 def test_permanent_errors_end_at_once(exc):
-    verdict = watch(5).fail(exc)
+    verdict = watch(5).take(exc, T0)
     assert verdict.status == "error"
     assert str(exc) in verdict.message
 
 
 def test_adaptive_delay_follows_a_plausible_estimate():
     w = watch(5)
-    w.observe(st(S.RUNNING, 5, estimate_seconds=3.0), T0)
+    w.take(st(S.RUNNING, 5, estimate_seconds=3.0), T0)
     assert w.delay(60, T0) == pytest.approx(3.5)
     assert w.delay(2, T0) == 2  # never later than the interval
-    w.observe(st(S.RUNNING, 5, estimate_seconds=0.1), T0)
+    w.take(st(S.RUNNING, 5, estimate_seconds=0.1), T0)
     assert w.delay(60, T0) == 1.0  # never earlier than the floor
 
 
 @pytest.mark.parametrize("estimate", [None, 10**9])
 def test_bogus_estimates_are_ignored(estimate):
     w = watch(5)
-    w.observe(st(S.RUNNING, 5, estimate_seconds=estimate), T0)
+    w.take(st(S.RUNNING, 5, estimate_seconds=estimate), T0)
     assert w.delay(60, T0) == 60
 
 
@@ -148,7 +158,7 @@ def test_wrong_estimates_stop_being_trusted():
     w = watch(5)
     now = T0
     for _ in range(5):
-        w.observe(st(S.RUNNING, 5, estimate_seconds=2.0), now)
+        w.take(st(S.RUNNING, 5, estimate_seconds=2.0), now)
         now += w.delay(60, now)
     # two early polls at most, then back to the fixed interval
     assert w.delay(60, now) == 60
@@ -156,7 +166,7 @@ def test_wrong_estimates_stop_being_trusted():
 
 def test_timeout_verdict_and_event_round_trip():
     w = watch(5)
-    w.observe(st(S.RUNNING, 5), T0)
+    w.take(st(S.RUNNING, 5), T0)
     verdict = w.timed_out("after 30 s")
     assert verdict.status == "timeout"
     assert "Timed out after 30 s waiting for Datameer job 48 execution 5" in verdict.message
@@ -170,36 +180,66 @@ def test_malformed_events_are_errors(event):
     assert "malformed event" in verdict.message
 
 
-def test_stop_request_targets_our_execution():
-    assert stop_request(48, 5, st(S.RUNNING, 5)) == ("stop_job", 48)
-    assert stop_request(48, 5, st(S.RUNNING, 6)) == ("stop_job_v1", 5)
-    assert stop_request(48, 5, st(S.COMPLETED, 5)) is None
-    assert stop_request(48, None, st(S.RUNNING, 6)) == ("stop_job", 48)
+# ---------------------------------------------------------------------------------------------- ownership
+def test_a_user_given_execution_of_a_job_that_never_ran_is_refused_after_the_grace():
+    w = watch(9, owned=False, no_execution_grace=10)
+    none = ExecutionStatus(S.NONE, raw_status="_NONE")
+    assert w.take(none, T0 + 5) is None
+    verdict = w.take(none, T0 + 10)
+    assert verdict.status == "error"
+    assert "job 48 has never run, so execution 9 is not one of its executions" in verdict.message
 
 
-class ScriptedHook:
-    """Answers the sync hook methods from a script (a stand-in for Datameer, not for our code)."""
-
-    def __init__(self, *answers):
-        self.answers = list(answers)
-        self.calls = []
-
-    def _next(self, name, arg):
-        self.calls.append((name, arg))
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    def get_job_status(self, job_id):
-        return self._next("get_job_status", job_id)
-
-    def get_job_details(self, execution_id):
-        return self._next("get_job_details", execution_id)
+def test_a_user_given_execution_the_job_never_reaches_is_refused_after_the_grace():
+    w = watch(9, owned=False, no_execution_grace=10)
+    assert w.take(st(S.COMPLETED, 8), T0 + 5) is None
+    verdict = w.take(st(S.COMPLETED, 8), T0 + 10)
+    assert verdict.status == "error"
+    assert "latest execution is 8; execution 9 did not appear" in verdict.message
 
 
-def test_poll_once_reads_details_at_once_when_a_newer_run_hides_ours():
-    hook = ScriptedHook(st(S.RUNNING, 8), JobDetails(7, S.COMPLETED))
-    verdict = poll_once(hook, watch(7))
+def test_a_user_given_execution_the_job_moved_past_is_read_with_a_warning(caplog):
+    w = watch(7, owned=False)
+    assert w.take(st(S.RUNNING, 8), T0) is None
+    assert asks_details(w, 7)
+    with caplog.at_level(logging.WARNING):
+        verdict = w.take(JobDetails(7, S.COMPLETED), T0)
     assert verdict.status == "success"
-    assert hook.calls == [("get_job_status", "48"), ("get_job_details", 7)]
+    assert "could not verify that execution 7 belongs to job 48" in caplog.text
+
+
+def test_details_that_name_another_file_are_refused():
+    w = watch(7, owned=False)
+    w.take(st(S.RUNNING, 8), T0)
+    verdict = w.take(JobDetails(7, S.COMPLETED, file_id=107), T0)
+    assert verdict.status == "error"
+    assert "belongs to file 107, not to job 48" in verdict.message
+
+
+@pytest.mark.parametrize("later", [ExecutionStatus(S.NONE, raw_status="_NONE"), st(S.COMPLETED, 3)])
+def test_a_status_that_forgets_a_seen_execution_is_a_failure(later):
+    w = watch(5, owned=False)
+    assert w.take(st(S.RUNNING, 5), T0) is None
+    verdict = w.take(later, T0 + 1)
+    assert verdict.status == "error"
+    assert "Datameer no longer knows execution 5 of job 48" in verdict.message
+
+
+def test_until_terminal_passes_any_end():
+    w = ExecutionWatch(WaitSettings(job_id=48, execution_id=5, execution_owned=True), until_terminal=True)
+    verdict = w.take(st(S.CANCELED, 5), T0)
+    assert (verdict.status, verdict.job_status) == ("success", "CANCELED")
+
+
+def test_v1_polls_the_configurations_status():
+    w = ExecutionWatch(WaitSettings(job_id=41, api_version=1))
+    request = w.next_request(ENDPOINTS)
+    assert (request.command, request.path) == ("status_v1", "/rest/job-configuration/job-status/41")
+
+
+def test_a_huge_unknown_status_is_logged_cut(caplog):
+    w = watch(5)
+    with caplog.at_level(logging.WARNING):
+        w.take(ExecutionStatus(S.UNKNOWN, 5, 48, "P" * 100_000), T0)
+    assert "(100000 characters)" in caplog.text
+    assert len(caplog.text) < 2_000
