@@ -14,6 +14,7 @@ from typing import Any
 from .faults import Faults
 from .jobs import Job, check_unique
 from .model import Model
+from .routing import Router
 from .switches import DEFAULT_SWITCHES, validate_switches
 
 COMMANDS = (
@@ -53,8 +54,10 @@ class EmulatorState:
             self.faults.add(rule)
 
     def reset(self) -> None:
-        self.model = Model(self._initial_jobs)
         self.switches: dict[str, Any] = dict(self._initial_switches)
+        self.model = Model(self._initial_jobs)
+        self.model.set_overlapping_ids(self.switches["configuration_ids"] == "overlap")
+        self.router = Router(self.switches["routes"])
         self.faults = Faults(COMMANDS, seed=self.switches["seed"])
         self.sessions: dict[str, str] = {}
         self.clear_requests()
@@ -64,6 +67,10 @@ class EmulatorState:
         self.switches.update(changes)
         if "seed" in changes:
             self.faults.reseed(changes["seed"])
+        if "routes" in changes:
+            self.router = Router(changes["routes"])
+        if "configuration_ids" in changes:
+            self.model.set_overlapping_ids(changes["configuration_ids"] == "overlap")
         return self.switches
 
     def put_job(self, job: Job) -> None:
