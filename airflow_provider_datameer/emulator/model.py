@@ -22,6 +22,8 @@ Assumptions (the reference leaves these open; see datameer-rest-api.md §7.6-§7
 - ``visibility_delay``: for that long after a trigger, status (V1, V2) and history still show the previous
   run (or none), mimicking the documented trigger/status race.
 - A forced status (control API) replaces only the reported string; the body shape follows the real phase.
+- ``configuration_ids=overlap``: configuration ids are taken from the other jobs' file ids (see
+  ``_index_configurations``), so that a configuration id read as a file id names another job.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ license-details. Assumptions: WAITING_FOR_OTHER_JOB in V2 has the QUEUED shape; 
 shape; job-details of an unfinished run has null dates; list-running elements
 ``{"id", "jobConfigurationId", "jobStatus"}`` are invented (§7.5); counters are synthesised from the
 job's ``records`` (import/link/upload: the seven IMPORT_* keys, export: three EXPORT_* keys, workbook and
-every ERROR run: ``{}``); COMPLETED_WITH_WARNINGS drops 1 % of the records (at least one).
+every ERROR run: ``{}``); COMPLETED_WITH_WARNINGS drops 1 % of the records (at least one). Invented to
+test robustness (switch ``details_shape=newer``): a job-details body without ``jobStatus``.
 """
 
 from __future__ import annotations

@@ -14,24 +14,10 @@ from typing import Any
 from .faults import Faults
 from .jobs import Job, check_unique
 from .model import Model
-from .routing import Router
+from .routing import DEFAULT_ROUTES, Router
 from .switches import DEFAULT_SWITCHES, validate_switches
 
-COMMANDS = (
-    "status_v1",
-    "status_v2",
-    "job_history",
-    "job_details",
-    "list_running",
-    "trigger_v1",
-    "trigger_v2",
-    "trigger_sequential",
-    "stop_v1",
-    "stop_v2",
-    "delete",
-    "license",
-    "browser",
-)
+COMMANDS = tuple(DEFAULT_ROUTES)  # every Datameer command the emulator answers
 DEFAULT_USERS = {"admin": "admin", "analyst": "analyst"}
 LOG_SIZE = 200_000
 
