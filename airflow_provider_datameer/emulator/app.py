@@ -1,13 +1,15 @@
 """The aiohttp application: routing on the raw path, faults, authentication, request log.
 
 One catch-all aiohttp route hands every request to `handle`, which matches ``request.raw_path`` against
-precompiled patterns, so a path identifier with ``%2F`` stays one segment. Order for a Datameer request:
-route (unknown path 404, ``/api/`` 404 when ``api_v2`` is off) -> method (405) -> fault rules -> encoded
-slash check (``reject_encoded_slash``) -> Basic auth or ``JSESSIONID`` cookie -> handler. Every answer,
-faults included (status ``"reset"`` for a dropped connection), is logged with the raw path (query
-included); the control API
-(``/_emulator/...``) is neither authenticated, faulted nor logged. An unexpected exception becomes a JSON
-500, never a traceback page.
+the route table (routing.py, moved by the ``routes`` switch), so a path identifier with ``%2F`` stays one
+segment. A request that names a command with its method goes: fault rules -> encoded slash check
+(``reject_encoded_slash``) -> Basic auth or ``JSESSIONID`` cookie -> handler. Any other request is
+authenticated first, as a servlet container's security filter does (bad credentials on an unknown URL are
+a 401, not a 404), then answered 404 (no route; every ``/api/`` path when ``api_v2`` is off) or 405 with
+an ``Allow`` header listing the methods the path has. Every answer, faults included (status ``"reset"``
+for a dropped connection), is logged with the raw path (query included); the control API
+(``/_emulator/...``), the job page and the login page are neither authenticated, faulted nor logged. An
+unexpected exception becomes a 500 (JSON or servlet page, switch ``error_pages``), never a traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import re
 import socket
 import struct
 from collections.abc import Awaitable, Callable
@@ -26,43 +27,15 @@ from aiohttp import web
 from . import render
 from .control import CONTROL_PREFIX, make_control_handler
 from .endpoints import HANDLERS, Call
+from .error_pages import container_error, login_redirect
 from .faults import FaultRule
 from .job_page import PATH as JOB_PAGE_PATH
 from .job_page import job_page
 from .responses import JSON, Reply, error
+from .routing import Routed, WrongMethod
 from .state import EmulatorState
 
-_SEG = "([^/]+)"
-_V2 = "/api/job-execution/" + _SEG
-# (command, method, pattern, id kind); V2 status first: it is the hot path of pollers.
-_ROUTES: tuple[tuple[str, str, re.Pattern[str], str], ...] = tuple(
-    (command, method, re.compile(pattern), kind)
-    for command, method, pattern, kind in (
-        ("status_v2", "GET", _V2 + "/status", "job"),
-        ("trigger_v2", "POST", _V2 + "/trigger", "job"),
-        ("trigger_sequential", "POST", _V2 + "/sequential-trigger", "job"),
-        ("stop_v2", "POST", _V2 + "/stop", "job"),
-        ("status_v1", "GET", "/rest/job-configuration/job-status/" + _SEG, "config"),
-        ("job_history", "GET", "/rest/job-configuration/job-history/" + _SEG, "config"),
-        ("job_details", "GET", "/rest/job-execution/job-details/" + _SEG, "execution"),
-        ("list_running", "GET", "/rest/jobs/list-running", "none"),
-        ("trigger_v1", "POST", "/rest/job-execution/?", "config"),
-        ("stop_v1", "POST", "/rest/job-execution/job-kill/" + _SEG, "execution"),
-        ("delete", "DELETE", "/rest/data/" + _SEG, "execution"),
-        ("license", "GET", "/rest/license-details", "none"),
-        ("browser", "GET", "/browser", "none"),
-    )
-)
-
-
-def _route(path: str, api_v2: bool) -> tuple[str, str, str, str | None] | None:
-    if not api_v2 and path.startswith("/api/"):
-        return None
-    for command, method, pattern, kind in _ROUTES:
-        m = pattern.fullmatch(path)
-        if m is not None:
-            return command, method, kind, m.group(1) if m.groups() else None
-    return None
+LOGIN_PAGE_PATH = "/login.html"  # where auth_failure_code=302 sends the client; served without auth
 
 
 def _authenticate(request: web.Request, state: EmulatorState) -> str | None:
@@ -80,11 +53,15 @@ def _authenticate(request: web.Request, state: EmulatorState) -> str | None:
     return state.sessions.get(sid) if sid else None
 
 
-def _auth_failure(state: EmulatorState) -> web.Response:
-    if state.switches["auth_failure_code"] == 403:
-        return error(403, "Forbidden")
-    realm = state.switches["realm"]
-    return error(401, "Unauthorized", {"WWW-Authenticate": f'Basic realm="{realm}"'})
+def _auth_failure(state: EmulatorState, request: web.Request, path: str) -> web.Response:
+    switches = state.switches
+    code = switches["auth_failure_code"]
+    if code == 302:
+        return login_redirect(request)
+    if code == 403:
+        return container_error(switches, 403, path, "Forbidden")
+    headers = {"WWW-Authenticate": f'Basic realm="{switches["realm"]}"'}
+    return container_error(switches, 401, path, "Unauthorized", headers)
 
 
 def _drop_connection(request: web.Request) -> None:
@@ -117,7 +94,7 @@ def _job_names(call: Call) -> set[str]:
     return names
 
 
-async def _serve(state: EmulatorState, request: web.Request, call: Call) -> web.StreamResponse | None:
+async def _serve(state: EmulatorState, request: web.Request, call: Call, path: str) -> web.StreamResponse | None:
     """Answer a routed request; None means the connection was dropped."""
     rule = state.faults.match(call.command, lambda: _job_names(call)) if state.faults.rules else None
     if rule is not None:
@@ -131,31 +108,37 @@ async def _serve(state: EmulatorState, request: web.Request, call: Call) -> web.
         return error(400, "Bad Request: an encoded slash (%2F) is not allowed in the URL path")
     call.user = _authenticate(request, state)
     if call.user is None:
-        return _auth_failure(state)
+        return _auth_failure(state, request, path)
     try:
         return HANDLERS[call.command](call)
     except Reply as reply:
         return reply.response
 
 
+def _find(state: EmulatorState, method: str, path: str) -> Routed | WrongMethod | None:
+    if not state.switches["api_v2"] and path.startswith("/api/"):
+        return None
+    return state.router.match(method, path)
+
+
 async def _datameer(state: EmulatorState, request: web.Request, path: str, query: str) -> web.StreamResponse:
-    command: str | None = None
     call: Call | None = None
+    switches = state.switches
     try:
-        found = _route(path, state.switches["api_v2"])
-        if found is None:
-            response: web.StreamResponse | None = error(404, f"Not Found: {path}")
+        found = _find(state, request.method, path)
+        if isinstance(found, Routed):
+            call = Call.routed(request, state, found, query)
+            response = await _serve(state, request, call, path)
+        elif _authenticate(request, state) is None:  # credentials first, as a container's security filter
+            response = _auth_failure(state, request, path)
+        elif found is None:
+            response = container_error(switches, 404, path, f"Not Found: {path}")
         else:
-            command, method, kind, segment = found
-            call = Call(request, state, command, kind, segment, query)
-            if command == "trigger_v1":
-                call.segment = call.param("configuration")
-            if request.method != method:
-                response = error(405, f"Method {request.method} not allowed", {"Allow": method})
-            else:
-                response = await _serve(state, request, call)
+            allow = {"Allow": ", ".join(found.allow)}
+            response = container_error(switches, 405, path, f"Method {request.method} not allowed", allow)
     except Exception as exc:  # never a traceback page
-        response = error(500, f"emulator internal error: {type(exc).__name__}: {exc}")
+        response = container_error(switches, 500, path, f"emulator internal error: {type(exc).__name__}: {exc}")
+    command = call.command if call is not None else None
     label = call.label if call is not None else None
     user = call.user if call is not None else None
     state.record(
@@ -174,6 +157,8 @@ def make_handler(state: EmulatorState) -> Callable[[web.Request], Awaitable[web.
             return await control(request, path, query)
         if path == JOB_PAGE_PATH and request.method == "GET":
             return job_page(state, query)
+        if path == LOGIN_PAGE_PATH and request.method == "GET":
+            return web.Response(text=render.HTML_LOGIN_PAGE, content_type="text/html")
         return await _datameer(state, request, path, query)
 
     return handle

@@ -109,7 +109,7 @@ def _patch_execution(state: EmulatorState, ctx: Ctx) -> dict[str, Any]:
         state.model.force_status(ex, status, seconds)
     elif "seconds" in body:
         raise Reply(error(400, "seconds: only valid together with status"))
-    return ex.to_dict(time.monotonic())
+    return state.model.execution_dict(ex, time.monotonic())
 
 
 def _switches(state: EmulatorState, ctx: Ctx) -> dict[str, Any]:
@@ -149,7 +149,7 @@ _TABLE: tuple[tuple[str, dict[str, Handler]], ...] = (
     ("reset", {"POST": lambda s, c: _done(s.reset)}),
     (
         "jobs",
-        {"PUT": lambda s, c: _put_job(s, c.body), "GET": lambda s, c: [j.to_dict() for j in s.model.jobs.values()]},
+        {"PUT": lambda s, c: _put_job(s, c.body), "GET": lambda s, c: s.model.job_dicts()},
     ),
     ("jobs/([^/]+)", {"PATCH": _patch_job}),
     ("jobs/([^/]+)/trigger", {"POST": _trigger_as}),

@@ -1,7 +1,8 @@
 """The Datameer endpoints: one handler per command, each a plain function of a `Call`.
 
 Documented behaviour is in render.py; the choices made here for what the reference leaves open are:
-- V1 ids (configuration / execution) must be non-negative integers, else 400 ``{"error": ...}``; V2
+- V1 ids (configuration / execution) must be non-negative integers, else 400 ``{"error": ...}`` (with
+  ``error_pages=servlet``: every V1 id refusal, bad or unknown, is the container's HTML 500 page); V2
   identifiers must be digits (file id), a uuid or a path starting with ``/``, else 400 with the V2
   failure body. An unknown V2 file, or one the user may not see (``allowed_users``), gets the documented
   failure body with the ``failure_http_code`` knob; V1 treats a forbidden job as unknown.
@@ -20,16 +21,18 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
 
 from aiohttp import web
 
 from . import render
+from .error_pages import container_error
 from .jobs import UUID_RE, Job
 from .model import Conflict, Execution
 from .responses import Reply, empty, error, json_response
+from .routing import Routed
 from .state import EmulatorState
 
 _DIGITS = re.compile(r"^[0-9]{1,18}$")
@@ -45,19 +48,36 @@ class Call:
     id_kind: str  # "config" | "execution" | "job" | "none"
     segment: str | None  # raw identifier from the path (or the `configuration` query value)
     query: str
+    query_names: Mapping[str, str] = field(default_factory=dict)  # placeholder -> query parameter name
     user: str | None = None
     _params: dict[str, list[str]] | None = field(default=None, repr=False)
+
+    @classmethod
+    def routed(cls, request: web.Request, state: EmulatorState, found: Routed, query: str) -> Call:
+        route = found.route
+        call = cls(request, state, route.command, route.id_kind, found.segment, query, route.query_names)
+        if route.id_in_query is not None:
+            call.segment = call.query_value(route.id_in_query)
+        return call
 
     @property
     def label(self) -> str | None:
         """The identifier as the request log shows it (decoded)."""
         return None if self.segment is None else unquote(self.segment)
 
-    def param(self, name: str) -> str | None:
+    def param(self, placeholder: str) -> str | None:
+        """The query value the route's template names `placeholder` (``start`` -> ``?start=``)."""
+        return self.query_value(self.query_names.get(placeholder, placeholder))
+
+    def query_value(self, name: str) -> str | None:
         if self._params is None:
             self._params = parse_qs(self.query, keep_blank_values=True)
         values = self._params.get(name)
         return values[0] if values else None
+
+    @property
+    def path(self) -> str:
+        return self.request.raw_path.partition("?")[0]
 
     def resolve_job(self) -> Job | None:
         """The job this request is about, ignoring permissions (for fault matching)."""
@@ -75,11 +95,24 @@ class Call:
 # ---- identifier helpers ---------------------------------------------------------------------------
 
 
-def _v1_int(call: Call, what: str) -> int:
-    text = call.label
+def _v1_refusal(call: Call, status: int, message: str, cause: str) -> Reply:
+    """A V1 servlet refusing an id: `status` with ``{"error": message}``, or (``error_pages=servlet``) the
+    container's 500 page for the exception `cause` the servlet threw (invented Java exception text)."""
+    switches = call.state.switches
+    if switches["error_pages"] == "servlet":
+        return Reply(container_error(switches, 500, call.path, message, cause=cause))
+    return Reply(error(status, message))
+
+
+def _v1_number(call: Call, text: str | None, what: str) -> int:
     if text is None or not _DIGITS.match(text):
-        raise Reply(error(400, f"Invalid {what} {text!r}: expected a non-negative integer"))
+        cause = f'java.lang.NumberFormatException: For input string: "{text or ""}"'
+        raise _v1_refusal(call, 400, f"Invalid {what} {text!r}: expected a non-negative integer", cause)
     return int(text)
+
+
+def _v1_int(call: Call, what: str) -> int:
+    return _v1_number(call, call.label, what)
 
 
 def _v1_job(call: Call) -> Job | None:
@@ -87,17 +120,23 @@ def _v1_job(call: Call) -> Job | None:
     return job if job is not None and job.may_see(call.user) else None
 
 
+def _unknown_configuration(call: Call) -> Reply:
+    message = f"No job configuration with id {call.label}"
+    return _v1_refusal(call, 404, message, f"java.lang.IllegalArgumentException: {message}")
+
+
 def _v1_not_found(call: Call, empty_body: object) -> web.Response:
     if call.state.switches["v1_not_found"] == "empty200":
         return json_response(empty_body)
-    return error(404, f"No job configuration with id {call.label}")
+    raise _unknown_configuration(call)
 
 
 def _execution(call: Call) -> Execution:
     model = call.state.model
     ex = model.executions.get(_v1_int(call, "job execution id"))
     if ex is None or not model.jobs.get(ex.job.file_id, ex.job).may_see(call.user):
-        raise Reply(error(404, f"No job execution with id {call.label}"))
+        message = f"No job execution with id {call.label}"
+        raise _v1_refusal(call, 404, message, f"java.lang.IllegalArgumentException: {message}")
     return ex
 
 
@@ -139,9 +178,7 @@ def job_history(call: Call) -> web.Response:
     bounds = []
     for name, default in (("start", 0), ("length", 10)):
         text = call.param(name)
-        if text is not None and not _DIGITS.match(text):
-            raise Reply(error(400, f"Invalid {name} {text!r}: expected a non-negative integer"))
-        bounds.append(default if text is None else int(text))
+        bounds.append(default if text is None else _v1_number(call, text, name))
     job = _v1_job(call)
     if job is None:
         return _v1_not_found(call, [])
@@ -152,13 +189,17 @@ def job_history(call: Call) -> web.Response:
 
 def job_details(call: Call) -> web.Response:
     ex = _execution(call)
-    return json_response(render.job_details(ex, time.monotonic(), call.state.switches))
+    configuration_id = call.state.model.configuration_id(ex.job)
+    return json_response(render.job_details(ex, configuration_id, time.monotonic(), call.state.switches))
 
 
 def list_running(call: Call) -> web.Response:
     now, state = time.monotonic(), call.state
     visible = (ex for ex in state.model.running(now) if state.model.jobs[ex.job.file_id].may_see(call.user))
-    return json_response([render.list_running_entry(ex, now, state.switches) for ex in visible])
+    model = state.model
+    return json_response(
+        [render.list_running_entry(ex, model.configuration_id(ex.job), now, state.switches) for ex in visible]
+    )
 
 
 def _trigger(call: Call, job: Job, mode: str) -> Execution:
@@ -174,7 +215,7 @@ def _trigger(call: Call, job: Job, mode: str) -> Execution:
 def trigger_v1(call: Call) -> web.Response:
     job = _v1_job(call)
     if job is None:
-        raise Reply(error(404, f"No job configuration with id {call.label}"))
+        raise _unknown_configuration(call)
     ex = _trigger(call, job, call.state.switches["trigger_while_running"])
     return json_response({"id": ex.id})
 

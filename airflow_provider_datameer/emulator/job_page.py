@@ -24,7 +24,7 @@ def job_page(state: EmulatorState, query: str) -> web.Response:
     if ex is None:
         body = f"<h1>No job execution {html.escape(raw)!s}</h1>"
         return web.Response(status=404, text=_page("Unknown execution", body), content_type="text/html")
-    facts = ex.to_dict(time.monotonic())
+    facts = state.model.execution_dict(ex, time.monotonic())
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(facts[k]))}</td></tr>"
         for k in ("id", "status", "file_id", "configuration_id", "user", "trigger", "start", "stop")

@@ -22,6 +22,8 @@ Assumptions (the reference leaves these open; see datameer-rest-api.md §7.6-§7
 - ``visibility_delay``: for that long after a trigger, status (V1, V2) and history still show the previous
   run (or none), mimicking the documented trigger/status race.
 - A forced status (control API) replaces only the reported string; the body shape follows the real phase.
+- ``configuration_ids=overlap``: configuration ids are taken from the other jobs' file ids (see
+  ``_index_configurations``), so that a configuration id read as a file id names another job.
 """
 
 from __future__ import annotations
@@ -117,11 +119,12 @@ class Execution:
         self.outcome = status
         self.ended_early = True
 
-    def to_dict(self, now: float) -> dict[str, Any]:
+    def to_dict(self, now: float, configuration_id: int | None = None) -> dict[str, Any]:
+        """`configuration_id`: the id the server currently gives the job (default: the declared one)."""
         return {
             "id": self.id,
             "file_id": self.job.file_id,
-            "configuration_id": self.job.configuration_id,
+            "configuration_id": self.job.configuration_id if configuration_id is None else configuration_id,
             "status": self.reported_status(now),
             "real_status": self.status(now),
             "forced_status": self.forced_status,
@@ -156,6 +159,8 @@ class Model:
         self.executions: dict[int, Execution] = {}
         self.by_job: dict[int, list[Execution]] = {}
         self._by_config: dict[int, Job] = {}
+        self.overlap_ids = False  # switch configuration_ids=overlap
+        self._configuration_ids: dict[int, int] = {}  # file id -> configuration id the server uses
         self._by_uuid: dict[str, Job] = {}
         self._by_path: dict[str, Job] = {}
         self._ids = itertools.count(1)
@@ -170,9 +175,35 @@ class Model:
         """Add or replace (keyed by file id); executions of the file are kept."""
         self.jobs[job.file_id] = job
         self.by_job.setdefault(job.file_id, [])
-        self._by_config = {j.configuration_id: j for j in self.jobs.values()}
+        self._index_configurations()
         self._by_uuid = {j.uuid.lower(): j for j in self.jobs.values()}
         self._by_path = {p: j for j in self.jobs.values() for p in (j.path, j.path_without_extension)}
+
+    def set_overlapping_ids(self, overlap: bool) -> None:
+        self.overlap_ids = overlap
+        self._index_configurations()
+
+    def _index_configurations(self) -> None:
+        """Separate: each job's declared configuration id. Overlap: jobs sorted by file id, each takes the
+        file id of the next one (the last wraps to the first), so every configuration id is the file id
+        of ANOTHER job; recomputed whenever the job set changes."""
+        jobs = sorted(self.jobs.values(), key=lambda j: j.file_id)
+        if self.overlap_ids and len(jobs) > 1:
+            ids = {job.file_id: jobs[(i + 1) % len(jobs)].file_id for i, job in enumerate(jobs)}
+        else:
+            ids = {job.file_id: job.configuration_id for job in jobs}
+        self._configuration_ids = ids
+        self._by_config = {cid: self.jobs[fid] for fid, cid in ids.items()}
+
+    def configuration_id(self, job: Job) -> int:
+        """The configuration id the server gives `job` now (switch ``configuration_ids``)."""
+        return self._configuration_ids.get(job.file_id, job.configuration_id)
+
+    def job_dicts(self) -> list[dict[str, Any]]:
+        return [{**job.to_dict(), "configuration_id": self.configuration_id(job)} for job in self.jobs.values()]
+
+    def execution_dict(self, ex: Execution, now: float) -> dict[str, Any]:
+        return ex.to_dict(now, self.configuration_id(ex.job))
 
     def resolve(self, identifier: str) -> Job | None:
         """A decoded V2 identifier: file id (digits), uuid, or path with or without extension."""
@@ -294,6 +325,6 @@ class Model:
     def state(self) -> dict[str, Any]:
         now = time.monotonic()
         return {
-            "jobs": [job.to_dict() for job in self.jobs.values()],
-            "executions": [ex.to_dict(now) for ex in self.executions.values()],
+            "jobs": self.job_dicts(),
+            "executions": [self.execution_dict(ex, now) for ex in self.executions.values()],
         }

@@ -7,7 +7,8 @@ license-details. Assumptions: WAITING_FOR_OTHER_JOB in V2 has the QUEUED shape; 
 shape; job-details of an unfinished run has null dates; list-running elements
 ``{"id", "jobConfigurationId", "jobStatus"}`` are invented (§7.5); counters are synthesised from the
 job's ``records`` (import/link/upload: the seven IMPORT_* keys, export: three EXPORT_* keys, workbook and
-every ERROR run: ``{}``); COMPLETED_WITH_WARNINGS drops 1 % of the records (at least one).
+every ERROR run: ``{}``); COMPLETED_WITH_WARNINGS drops 1 % of the records (at least one). Invented to
+test robustness (switch ``details_shape=newer``): a job-details body without ``jobStatus``.
 """
 
 from __future__ import annotations
@@ -69,11 +70,11 @@ def v1_status(ex: Execution | None, now: float, switches: dict[str, Any]) -> dic
     return {"id": ex.id, "jobStatus": v1_status_string(ex.reported_status(now), switches)}
 
 
-def list_running_entry(ex: Execution, now: float, switches: dict[str, Any]) -> dict[str, Any]:
+def list_running_entry(ex: Execution, configuration_id: int, now: float, switches: dict[str, Any]) -> dict[str, Any]:
     """§7.5, invented element shape."""
     return {
         "id": ex.id,
-        "jobConfigurationId": ex.job.configuration_id,
+        "jobConfigurationId": configuration_id,
         "jobStatus": v1_status_string(ex.reported_status(now), switches),
     }
 
@@ -94,8 +95,10 @@ def _counters(job_type: str, records: int, dropped: int) -> dict[str, int]:
     return {}
 
 
-def job_details(ex: Execution, now: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.4 pre-7.4 shape; counters scale with run progress and are {} for workbooks and ERROR runs."""
+def job_details(ex: Execution, configuration_id: int, now: float, switches: dict[str, Any]) -> dict[str, Any]:
+    """§7.4 pre-7.4 shape (no field names the job, the configuration or the execution); counters scale
+    with run progress and are {} for workbooks and ERROR runs. ``details_shape=newer`` returns
+    `newer_job_details` instead."""
     status = ex.status(now)
     records = int(ex.job.records * ex.run_fraction(now))
     dropped = max(1, records // 100) if status == WARNINGS and records else 0
@@ -105,12 +108,43 @@ def job_details(ex: Execution, now: float, switches: dict[str, Any]) -> dict[str
         start, stop = (None if e is None else timestamp_date(e) for e in _wall_times(ex, now))
     else:
         start, stop = (_medium_or_none(e, switches["date_format"]) for e in _wall_times(ex, now))
+    if switches["details_shape"] == "newer":
+        return newer_job_details(ex, configuration_id, now, start, stop, counters, dropped, success)
     return {
         "counters": counters,
         "failureCount": dropped,
         "jobStatus": v1_status_string(ex.reported_status(now), switches),
         "startTime": start,
         "stopTime": stop,
+        "successCount": success,
+    }
+
+
+def newer_job_details(
+    ex: Execution,
+    configuration_id: int,
+    now: float,
+    start: str | None,
+    stop: str | None,
+    counters: dict[str, int],
+    dropped: int,
+    success: int,
+) -> dict[str, Any]:
+    """INVENTED, [UNVERIFIED]: a job-details body as a later server might send it, to test a client's
+    robustness. No ``jobStatus``: the status (enum name, upper case) is under ``status``, the key the V2
+    envelope uses for "success"/"failure"; the run names itself (``id``, ``jobConfigurationId``,
+    ``fileId``, ``user``, ``triggerType``); the classic counters and counts stay."""
+    return {
+        "id": ex.id,
+        "jobConfigurationId": configuration_id,
+        "fileId": ex.job.file_id,
+        "status": ex.reported_status(now),
+        "user": ex.user,
+        "triggerType": ex.trigger,
+        "startTime": start,
+        "stopTime": stop,
+        "counters": counters,
+        "failureCount": dropped,
         "successCount": success,
     }
 

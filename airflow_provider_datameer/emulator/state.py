@@ -14,23 +14,10 @@ from typing import Any
 from .faults import Faults
 from .jobs import Job, check_unique
 from .model import Model
+from .routing import DEFAULT_ROUTES, Router
 from .switches import DEFAULT_SWITCHES, validate_switches
 
-COMMANDS = (
-    "status_v1",
-    "status_v2",
-    "job_history",
-    "job_details",
-    "list_running",
-    "trigger_v1",
-    "trigger_v2",
-    "trigger_sequential",
-    "stop_v1",
-    "stop_v2",
-    "delete",
-    "license",
-    "browser",
-)
+COMMANDS = tuple(DEFAULT_ROUTES)  # every Datameer command the emulator answers
 DEFAULT_USERS = {"admin": "admin", "analyst": "analyst"}
 LOG_SIZE = 200_000
 
@@ -53,8 +40,10 @@ class EmulatorState:
             self.faults.add(rule)
 
     def reset(self) -> None:
-        self.model = Model(self._initial_jobs)
         self.switches: dict[str, Any] = dict(self._initial_switches)
+        self.model = Model(self._initial_jobs)
+        self.model.set_overlapping_ids(self.switches["configuration_ids"] == "overlap")
+        self.router = Router(self.switches["routes"])
         self.faults = Faults(COMMANDS, seed=self.switches["seed"])
         self.sessions: dict[str, str] = {}
         self.clear_requests()
@@ -64,6 +53,10 @@ class EmulatorState:
         self.switches.update(changes)
         if "seed" in changes:
             self.faults.reseed(changes["seed"])
+        if "routes" in changes:
+            self.router = Router(changes["routes"])
+        if "configuration_ids" in changes:
+            self.model.set_overlapping_ids(changes["configuration_ids"] == "overlap")
         return self.switches
 
     def put_job(self, job: Job) -> None:

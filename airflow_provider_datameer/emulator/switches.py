@@ -7,13 +7,16 @@ it accepts, instead of being silently ignored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from .routing import RouteError, validate_routes
 
 DEFAULT_SWITCHES: dict[str, Any] = {
     "failure_http_code": 404,  # HTTP code sent with the V2 failure body for an unknown/forbidden file
     "stop_http_code": 200,  # V2 stop success (empty body)
-    "auth_failure_code": 401,  # bad or missing credentials
+    "auth_failure_code": 401,  # bad or missing credentials: 401 | 403 | 302 (HTML redirect to /login.html)
     "v1_not_found": "error404",  # V1 unknown configuration id: 404 {"error"} | 200 {} ([] for history)
     "v1_warnings_spelling": "mixed",  # COMPLETED_WITH_Warnings (documented V1 example) | upper
     "date_format": "java8",  # V2 dates / license dates
@@ -25,12 +28,16 @@ DEFAULT_SWITCHES: dict[str, Any] = {
     "product_version": "11.0.6",
     "realm": "Datameer",
     "seed": 0,  # seed of the RNG used by fault rules with probability < 1
+    "routes": {},  # command -> path or {path, method}: moves commands (routing.py)
+    "error_pages": "json",  # container-level errors (404 / 405 / 500 / auth): JSON | servlet HTML pages
+    "configuration_ids": "separate",  # overlap: each configuration id is the file id of another job
+    "details_shape": "classic",  # newer: job details without jobStatus (invented, render.py)
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "failure_http_code": (404, 200, 400, 403),
     "stop_http_code": (200, 204),
-    "auth_failure_code": (401, 403),
+    "auth_failure_code": (401, 403, 302),
     "v1_not_found": ("error404", "empty200"),
     "v1_warnings_spelling": ("mixed", "upper"),
     "date_format": ("java8", "jdk9", "jdk20"),
@@ -39,6 +46,9 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "trigger_while_running": ("queue", "existing", "fail"),
     "reject_encoded_slash": (False, True),
     "stop_when_idle": ("ok", "failure"),
+    "error_pages": ("json", "servlet"),
+    "configuration_ids": ("separate", "overlap"),
+    "details_shape": ("classic", "newer"),
 }
 
 _TRUE = {"true", "1", "yes", "on"}
@@ -73,9 +83,24 @@ _FREE_FORM_TEXT = {
 }
 
 
+def _routes(value: Any, label: str) -> Any:
+    """JSON text (CLI) or an object; see routing.validate_routes."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise SwitchError(f"{label}: invalid JSON: {exc}") from None
+    try:
+        return validate_routes(value, label)
+    except RouteError as exc:
+        raise SwitchError(str(exc)) from None
+
+
 def _coerce(name: str, value: Any, where: str) -> Any:
     """Accept the natural string spelling of a value (CLI `--switch KEY=VALUE`), then check it."""
     label = f"{where} {name}" if where.startswith("-") else f"{where}.{name}"
+    if name == "routes":
+        return _routes(value, label)
     default = DEFAULT_SWITCHES[name]
     if isinstance(default, bool):
         value = _to_bool(value)
