@@ -204,6 +204,8 @@ def _base_url(host: str, port: int | str | None, schema: str | None, base_path: 
         host_port = parts.port
     except ValueError:
         raise problem(f"host {_shown(host)} has an invalid port") from None
+    if host_port == 0:
+        raise problem(f"host {_shown(host)} names port 0, which is out of range (1-65535)")
     if host_port is not None and given_port is not None and host_port != given_port:
         raise problem(f"host {_shown(host)} names port {host_port} but the port field says {given_port}; keep one")
     default_port = {"https": 443, "http": 80}[scheme] if "://" in host else DEFAULT_PORT

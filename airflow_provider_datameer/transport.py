@@ -147,14 +147,11 @@ def _short(exc: BaseException) -> str:
 
 
 def _too_large(request: Request, config: DatameerConnectionConfig, declared: int | None = None) -> DatameerError:
-    cap = config.max_response_bytes
-    what = f"declares {declared} bytes" if declared is not None else "is larger"
-    return DatameerResponseTooLargeError(
-        f"the response {what} than the size cap of {cap} bytes allows (connection extra 'max_response_bytes')",
-        command=request.command,
-        method=request.method,
-        path=request.path,
+    cap = f"the size cap of {config.max_response_bytes} bytes (connection extra 'max_response_bytes')"
+    problem = (
+        f"the response declares {declared} bytes, more than {cap}" if declared else f"the response is larger than {cap}"
     )
+    return DatameerResponseTooLargeError(problem, command=request.command, method=request.method, path=request.path)
 
 
 def _declared_length(headers: Any) -> int | None:
