@@ -155,8 +155,9 @@ def _too_large(request: Request, config: DatameerConnectionConfig, declared: int
 
 
 def _declared_length(headers: Any) -> int | None:
-    value = headers.get("Content-Length")
-    return int(value) if value and value.strip().isdigit() else None
+    """The ``Content-Length`` a response announces (a bad one is left to the HTTP library to refuse)."""
+    value = (headers.get("Content-Length") or "").strip()
+    return int(value) if 0 < len(value) <= 18 and value.isascii() and value.isdigit() else None
 
 
 # ---------------------------------------------------------------------------------------------- sync
