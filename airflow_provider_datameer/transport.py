@@ -246,7 +246,13 @@ def _sync_failures() -> FailureTable:
             (rq.InvalidURL, rq.MissingSchema, rq.InvalidSchema, u3.LocationParseError, FileNotFoundError),
             Failure.SETTINGS,
         ),
+        (_missing_ca_bundle, Failure.SETTINGS),
     )
+
+
+def _missing_ca_bundle(exc: BaseException) -> bool:
+    """requests' own check of ``verify`` (a plain OSError): the bundle vanished after the connection was read."""
+    return type(exc) is OSError and "CA certificate bundle" in str(exc)
 
 
 @lru_cache(maxsize=1)
@@ -413,7 +419,12 @@ class AsyncTransport:
 
         self._config = config
         self._headers = {"Authorization": config.authorization}
-        self._ssl = _ssl_context(config.verify)
+        try:
+            self._ssl = _ssl_context(config.verify)
+        except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+            raise DatameerConnectionSettingsError(
+                f"the CA bundle {config.verify!r} could not be loaded ({_short(exc)})"
+            ) from None
         self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         self._urls: dict[str, URL] = {}
 

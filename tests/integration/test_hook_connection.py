@@ -313,3 +313,26 @@ def test_async_with_the_hook_shares_one_session_and_closes_it(datameer_conn, emu
 
     assert asyncio.run(block()) == [True, None]
     assert _unclosed(caplog) == []
+
+
+@BOTH_PATHS
+async def test_a_ca_bundle_gone_after_the_connection_was_read_is_a_settings_error(monkeypatch, tmp_path, via):
+    """The connection checks that 'verify' exists when read; if the file vanishes later, both transports
+    still raise our error naming the path (requests raised a bare OSError, aiohttp FileNotFoundError)."""
+    import shutil
+
+    import certifi
+
+    from airflow_provider_datameer.errors import DatameerConnectionSettingsError
+    from tests.integration import closed_port
+
+    bundle = tmp_path / "corp-ca.pem"
+    shutil.copy(certifi.where(), bundle)
+    conn = json.loads(connection_json(f"https://127.0.0.1:{closed_port()}", verify=str(bundle)))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", json.dumps(conn))
+    hook = DatameerHook()
+    assert hook.config.verify == str(bundle)
+    bundle.unlink()
+
+    with pytest.raises(DatameerConnectionSettingsError, match=r"corp-ca\.pem"):
+        await via(hook, "get_job_status", IMPORT)
