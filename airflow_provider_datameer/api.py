@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from airflow_provider_datameer.errors import DatameerError
 from airflow_provider_datameer.identifiers import encode_job_ref, require_id
+from airflow_provider_datameer.templates import template_fields
 
 
 @dataclass(frozen=True)
@@ -117,9 +118,9 @@ def resolve_endpoints(overrides: object = None) -> dict[str, Endpoint]:
         if not path.startswith("/"):
             raise ValueError(f"Endpoint override for {command!r}: path {path!r} must start with '/'")
         try:
-            used = _placeholders(path)
+            used = template_fields(path)
         except ValueError as exc:
-            raise ValueError(f"Endpoint override for {command!r}: bad template {path!r}: {exc}") from None
+            raise ValueError(f"Endpoint override for {command!r}: {exc}") from None
         allowed = _placeholders(default.path)
         if used - allowed:
             raise ValueError(

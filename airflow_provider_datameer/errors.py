@@ -6,6 +6,16 @@ was one, Datameer's ``reason`` when it gave one, and what to do about it.
 
 from __future__ import annotations
 
+from typing import Any
+
+#: Characters of a server-supplied string (Datameer's ``reason``, a library's message) kept in a message.
+CLIP = 200
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """``text`` cut to ``limit`` characters, noting the full length when cut: a server may send megabytes."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
 
 class DatameerError(Exception):
     """Base class of every error the provider raises about a Datameer call."""
@@ -29,7 +39,7 @@ class DatameerError(Exception):
         self.method = method
         self.path = path
         self.http_status = http_status
-        self.reason = reason
+        self.reason = None if reason is None else clip(reason)
         if hint is not None:
             self.hint = hint
         self.attempts = 1
@@ -111,3 +121,36 @@ class DatameerTLSError(DatameerError):
         "Set the connection extra 'verify' to the path of the CA bundle that signed Datameer's certificate, "
         "or to false for a test server (insecure)."
     )
+
+
+class DatameerTimeoutError(DatameerTransientError):
+    """No complete answer (headers and body) within the connection's ``timeout``, however it trickled in.
+
+    The request may have reached Datameer, so a command that starts a run is not repeated after it.
+    """
+
+    hint = (
+        "Check that Datameer is up and not overloaded; raise the connection extra 'timeout' if its answers "
+        "are legitimately slow."
+    )
+
+    def __init__(self, problem: str, **context: Any) -> None:
+        super().__init__(problem, may_have_reached_server=True, **context)
+
+
+class DatameerResponseTooLargeError(DatameerUnexpectedResponseError):
+    """The answer (decompressed) exceeded the connection's response size cap; it was not read further."""
+
+    hint = (
+        "Datameer's job answers are small: check that the connection points at Datameer itself; raise the "
+        "connection extra 'max_response_bytes' only if a legitimate answer is this large."
+    )
+
+
+class DatameerConnectionSettingsError(DatameerError, ValueError):
+    """The connection's settings made the request impossible (a URL the HTTP library refuses, a missing file).
+
+    Also a ``ValueError``, like every other connection problem found before a request. Never retried.
+    """
+
+    hint = "Check the Datameer connection's host, port, extra 'base_path', extra 'endpoints' and extra 'verify'."

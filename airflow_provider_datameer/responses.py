@@ -234,11 +234,6 @@ def _decode(body: bytes, content_type: str) -> tuple[Any, str | None]:
         return None, f"the body is not valid JSON: {snippet(body)}"
 
 
-def shorten(text: str, limit: int = SNIPPET) -> str:
-    """``text`` cut to ``limit`` characters, saying how long it was (server strings in logs and messages)."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
-
-
 def snippet(body: bytes) -> str:
     """The start of a body, white space folded, quoted."""
     text = " ".join(body[: SNIPPET * 8].decode("utf-8", "replace").split())
@@ -246,10 +241,10 @@ def snippet(body: bytes) -> str:
 
 
 def page_text(body: bytes) -> str | None:
-    """The readable text of an error page (tags stripped), cut to :data:`SNIPPET` characters."""
+    """The readable text of an error page (tags stripped; messages cut it to :data:`SNIPPET` characters)."""
     text = html.unescape(_TAG.sub(" ", body[: SNIPPET * 50].decode("utf-8", "replace")))
     text = " ".join(text.split())
-    return shorten(text) if text else None
+    return text or None
 
 
 def _reason(data: object) -> str | None:
@@ -257,7 +252,7 @@ def _reason(data: object) -> str | None:
         for key in ("reason", "error", "message"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
-                return shorten(value.strip())
+                return value.strip()  # cut where messages show it (DatameerError.__str__)
     return None
 
 

@@ -25,9 +25,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_datameer.api import GENERATIONS, Endpoint, Request, details_request
-from airflow_provider_datameer.errors import DatameerTransientError
+from airflow_provider_datameer.errors import DatameerTransientError, clip
 from airflow_provider_datameer.models import ExecutionStatus, JobDetails
-from airflow_provider_datameer.responses import shorten
 from airflow_provider_datameer.settings import WaitSettings
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES, DatameerJobStatus, is_success
 from airflow_provider_datameer.verdict import Verdict, iso
@@ -254,7 +253,7 @@ class ExecutionWatch:
             self._note_progress(status, seen, now)
         else:
             self.log.warning(
-                "Datameer reported unknown status %r for %s; still waiting", shorten(raw or status.value), self.what
+                "Datameer reported unknown status %r for %s; still waiting", clip(raw or status.value), self.what
             )
         return None
 

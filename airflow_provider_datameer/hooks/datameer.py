@@ -8,7 +8,9 @@ with the one policy of :mod:`airflow_provider_datameer.retry`. It holds no Datam
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.common.compat.sdk import BaseHook
@@ -32,6 +34,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 _EXTRA_PREFIX = f"extra__{connection_ui.CONN_TYPE}__"
 JobId = int | str
+# Guards the first connection lookup and transport of every hook (a hook shared by threads makes one of
+# each). Module-wide rather than per hook, so hooks stay copyable (operators are deep-copied); it is taken
+# only while a hook has neither yet.
+_OPENING = threading.RLock()
 
 
 class DatameerHook(BaseHook):
@@ -43,7 +49,11 @@ class DatameerHook(BaseHook):
     ``job_id`` arguments name a job by file id (int or digit string), file uuid, or file path; ids of
     configurations and executions are separate numbers (see the README). Transient failures are retried;
     everything else raises a :class:`~airflow_provider_datameer.errors.DatameerError` subclass whose
-    message says what to fix. Async twins (``a…``) use the event loop's shared ``aiohttp`` session.
+    message says what to fix. Async twins (``a…``) use the event loop's shared ``aiohttp`` session inside
+    a trigger or ``async with DatameerHook(...) as hook:``, else a session per call that they close.
+
+    One connection lookup and one transport per hook, also when threads share it; ``hook.close()`` (or
+    ``with DatameerHook(...) as hook:``) closes its ``requests`` session.
     """
 
     conn_name_attr = "datameer_conn_id"
@@ -57,28 +67,42 @@ class DatameerHook(BaseHook):
         self._config: DatameerConnectionConfig | None = None
         self._sync: Any = None
         self._async: Any = None
+        self._leases: list[Any] = []
 
     # ------------------------------------------------------------------------------------------ connection
     @property
     def config(self) -> DatameerConnectionConfig:
-        """The validated connection settings, read once per hook."""
+        """The validated connection settings, read once per hook (once, too, when threads share the hook)."""
         if self._config is None:
-            conn = self.get_connection(self.datameer_conn_id)
-            self._config = self._config_from(conn, conn.extra_dejson)
+            with _OPENING:
+                if self._config is None:
+                    conn = self.get_connection(self.datameer_conn_id)
+                    self._config = self._config_from(conn, conn.extra_dejson)
         return self._config
 
     async def aconfig(self) -> DatameerConnectionConfig:
-        """The same as :attr:`config`, read with Airflow's async connection lookup (for triggers)."""
+        """The same as :attr:`config`, read with Airflow's async connection lookup (for triggers).
+
+        Two coroutines of one hook racing on the first call may both look the connection up; the first
+        result is kept.
+        """
         if self._config is None:
             from airflow.providers.common.compat.connection import get_async_connection, get_async_extra_dejson
 
             conn = await get_async_connection(self.datameer_conn_id, self)
             extra = await get_async_extra_dejson(conn)
-            self._config = self._config_from(conn, extra)
+            config = self._config_from(conn, extra)
+            self._config = self._config or config
         return self._config
 
-    def _config_from(self, conn: Any, extra: dict[str, Any]) -> DatameerConnectionConfig:
-        extras = {key.removeprefix(_EXTRA_PREFIX): value for key, value in (extra or {}).items()}
+    def _config_from(self, conn: Any, extra: Any) -> DatameerConnectionConfig:
+        raw = conn.extra
+        if (not extra or not isinstance(extra, Mapping)) and isinstance(raw, str) and raw.strip():
+            # Airflow turns an extra that is not JSON into {} (and only logs it): the validation gets the
+            # text itself and refuses it, so a typo never leaves a silently default connection.
+            extra = raw
+        if isinstance(extra, Mapping):
+            extra = {key.removeprefix(_EXTRA_PREFIX): value for key, value in extra.items()}
         return config_from_connection(
             self.datameer_conn_id,
             host=conn.host,
@@ -86,7 +110,7 @@ class DatameerHook(BaseHook):
             schema=conn.schema,
             login=conn.login,
             password=conn.password,
-            extra=extras,
+            extra=extra,
         )
 
     def get_conn(self) -> DatameerConnectionConfig:
@@ -138,16 +162,46 @@ class DatameerHook(BaseHook):
         return await self.arun(call(config, build_request(config.endpoints, command, **params), self.log))
 
     def _open_sync(self, config: DatameerConnectionConfig) -> Any:
+        """The hook's one sync transport (one ``requests.Session``, also when threads share the hook)."""
         from airflow_provider_datameer.transport import SyncTransport
 
-        self._sync = SyncTransport(config)
+        with _OPENING:
+            if self._sync is None:
+                self._sync = SyncTransport(config)
         return self._sync
 
     def _open_async(self, config: DatameerConnectionConfig) -> Any:
         from airflow_provider_datameer.transport import AsyncTransport
 
-        self._async = AsyncTransport(config)
+        if self._async is None:  # no await in between: coroutines of one loop cannot race here
+            self._async = AsyncTransport(config)
         return self._async
+
+    def close(self) -> None:
+        """Close the hook's ``requests`` session (its pooled connections). The hook can be used again."""
+        with _OPENING:
+            sync, self._sync = self._sync, None
+        if sync is not None:
+            sync.close()
+
+    def __enter__(self) -> DatameerHook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> DatameerHook:
+        """Share the event loop's ``aiohttp`` session across this block's calls; closed when the block ends."""
+        from airflow_provider_datameer.transport import session_lease
+
+        lease = session_lease()
+        await lease.__aenter__()
+        self._leases.append(lease)
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._leases.pop().__aexit__(*exc_info)
+        self.close()
 
     # ------------------------------------------------------------------------------------------ commands
     def get_job_status(self, job_id: JobId) -> ExecutionStatus:

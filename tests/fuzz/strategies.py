@@ -124,3 +124,43 @@ JOB_IDS = st.one_of(
     st.binary(max_size=10),
     st.lists(st.integers(), max_size=2),
 )
+
+
+#: Host names as users type them: DNS names, IPv4 and IPv6 literals, international names, and any text.
+HOST_NAMES = st.one_of(
+    st.sampled_from(
+        ["datameer.example.com", "127.0.0.1", "::1", "2001:db8::7", "::ffff:10.0.0.5", "münchen.example", "DM-01"]
+    ),
+    st.from_regex(r"\A[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?(\.[a-z0-9]{1,10}){0,3}\Z"),
+    ANY_TEXT,
+)
+PORT_NUMBERS = st.one_of(st.integers(min_value=1, max_value=65535), st.sampled_from([0, 65536, 99999, -1]))
+
+
+@st.composite
+def connection_forms(draw: st.DrawFn) -> dict[str, object]:
+    """A connection's host, port and schema fields, and the parts its host was built from.
+
+    The host is a bare name or a URL, with or without brackets, a port and a path; the port field is
+    empty, an int or text; the schema is empty, known or not.
+    """
+    name = draw(HOST_NAMES)
+    scheme = draw(st.sampled_from([None, "http", "https", "HTTPS"]))
+    host_port = draw(st.one_of(st.none(), PORT_NUMBERS))
+    field_port = draw(st.one_of(st.none(), PORT_NUMBERS, PORT_NUMBERS.map(str), st.just("")))
+    path = draw(
+        st.one_of(
+            st.sampled_from(["", "/", "/datameer", "/datameer/", "/a%20b", "/a b", "/%zz", "/x?y", "/x#y"]),
+            ANY_TEXT.map(lambda text: "/" + text),
+        )
+    )
+    netloc = f"[{name}]" if ":" in name and (scheme or host_port is not None or draw(st.booleans())) else name
+    netloc += "" if host_port is None else f":{host_port}"
+    return {
+        "host": (f"{scheme}://" if scheme else "") + netloc + path,
+        "port": field_port,
+        "schema": draw(st.sampled_from([None, "", "http", "https", "ftp"])),
+        "name": name,
+        "scheme": scheme,
+        "host_port": host_port,
+    }

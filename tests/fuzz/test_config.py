@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_datameer.config import config_from_connection
+from airflow_provider_datameer.config import DEFAULT_PORT, config_from_connection
 from tests.fuzz import FUZZ, raised
-from tests.fuzz.strategies import ANY_TEXT, JSON
+from tests.fuzz.strategies import ANY_TEXT, JSON, connection_forms
 
 SECRET = "fuzz-Pa55w0rd-9e1f"
-EXTRA_KEYS = ("verify", "timeout", "retries", "endpoints", "base_path", "ui_url_template", "other")
+EXTRA_KEYS = (
+    "verify",
+    "timeout",
+    "retries",
+    "endpoints",
+    "base_path",
+    "ui_url_template",
+    "max_response_bytes",
+    "other",
+)
 RETRIES = st.one_of(
     JSON, st.dictionaries(st.sampled_from(["attempts", "backoff", "max_backoff", "max_retry_after", "x"]), JSON)
 )
@@ -34,7 +44,8 @@ EXTRA_DICTS = st.fixed_dictionaries(
         "retries": RETRIES,
         "endpoints": ENDPOINTS,
         "base_path": JSON,
-        "ui_url_template": JSON,
+        "ui_url_template": st.one_of(JSON, ANY_TEXT, st.sampled_from(["{base_url}/{job}", "{execution_id!r}"])),
+        "max_response_bytes": JSON,
         "other": JSON,
     },
 )
@@ -90,3 +101,58 @@ def test_connection_gives_a_config_or_a_value_error_without_the_password(host, p
     assert config.base_url.startswith(("http://", "https://"))
     assert config.timeout > 0
     assert config.retry.attempts >= 1
+
+
+@FUZZ
+@given(form=connection_forms(), base_path=st.one_of(st.none(), st.sampled_from(["/gw", "gw/", "/a b"]), ANY_TEXT))
+@example(
+    form={
+        "host": "127.0.0.1/datameer/",
+        "port": 18080,
+        "schema": None,
+        "name": "127.0.0.1",
+        "scheme": None,
+        "host_port": None,
+    },
+    base_path=None,
+)
+@example(
+    form={
+        "host": "127.0.0.1:18080",
+        "port": None,
+        "schema": None,
+        "name": "127.0.0.1",
+        "scheme": None,
+        "host_port": 18080,
+    },
+    base_path=None,
+)
+@example(
+    form={"host": "127.0.0.1:0", "port": None, "schema": None, "name": "127.0.0.1", "scheme": None, "host_port": 0},
+    base_path=None,
+)
+def test_a_connection_form_gives_a_url_with_the_port_given_or_a_value_error(form, base_path):
+    """Host, port and schema as users fill them in: never an error other than ValueError, and a valid
+    result is an http(s) URL without credentials, query or fragment whose port is the one given."""
+    from yarl import URL
+
+    def connect():
+        extra = {} if base_path is None else {"base_path": base_path}
+        fields = {key: form[key] for key in ("host", "port", "schema")}
+        return config_from_connection("datameer_default", login="u", password=SECRET, extra=extra, **fields)
+
+    exc = raised(connect, Exception)
+    if exc is not None:
+        assert isinstance(exc, ValueError), repr(exc)
+        assert SECRET not in str(exc)
+        return
+    base_url = connect().base_url
+    parts = urlsplit(base_url)
+    field_port = None if form["port"] in (None, "") else int(form["port"])
+    default = {"http": 80, "https": 443}[form["scheme"].lower()] if form["scheme"] else DEFAULT_PORT
+    expected = form["host_port"] or field_port or default
+    assert parts.scheme in ("http", "https")
+    assert parts.hostname
+    assert (parts.username, parts.password, parts.query, parts.fragment) == (None, None, "", "")
+    assert parts.port == URL(base_url).port == expected, base_url
+    assert URL(base_url).host

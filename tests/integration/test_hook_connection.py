@@ -3,7 +3,9 @@ and the password kept out of every message, repr and log line (sync and async pa
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import gc
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -174,3 +176,163 @@ async def test_the_password_is_in_no_message_repr_or_log_line(monkeypatch, via, 
     assert any("401" in text and "credentials were refused" in text for text in texts)
     for secret in _forms("svc", SECRET) | _forms("svc", WRONG):
         assert not [text for text in texts + lines if secret in text], secret
+
+
+# ---------------------------------------------------------------------------------------------- host forms
+@BOTH_PATHS
+@pytest.mark.parametrize("form", ["host:port", "host/-and-port-field", "[host]:port"])
+async def test_a_bare_host_may_carry_its_port_and_path(emulator, monkeypatch, via, form):
+    """Issue #12 item 7: ``127.0.0.1:18080`` and ``127.0.0.1/`` + port reach that port (not 8080 / 80)."""
+    conn = json.loads(connection_json(emulator.url))
+    host, port = conn["host"], conn["port"]
+    fields = {
+        "host:port": {"host": f"{host}:{port}", "port": None},
+        "host/-and-port-field": {"host": f"{host}/", "port": port},
+        "[host]:port": {"host": f"[::ffff:{host}]:{port}", "port": None},
+    }[form]
+    conn.update(fields, schema=None)
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", json.dumps(conn))
+    finished_run(emulator, IMPORT)
+
+    status = await via(DatameerHook(), "get_job_status", IMPORT)
+
+    assert status.file_id == IMPORT
+    assert [r["path"] for r in logged(emulator, "status_v2")] == ["/api/job-execution/48/status"]
+
+
+@BOTH_PATHS
+async def test_an_extra_that_is_not_json_is_an_error_not_a_default_connection(emulator, monkeypatch, via):
+    """Airflow reads a non-JSON extra as {} and only logs it; the hook refuses it, and so does the Test button."""
+    conn = json.loads(connection_json(emulator.url))
+    conn["extra"] = '{"timeout": 5, verify: false}'
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", json.dumps(conn))
+
+    with pytest.raises(ValueError, match="Datameer connection 'datameer_default': extra is not valid JSON"):
+        await via(DatameerHook(), "get_job_status", IMPORT)
+    ok, message = DatameerHook().test_connection()
+
+    assert not ok
+    assert "extra is not valid JSON" in message
+    assert "Connected" not in message
+    assert logged(emulator) == []
+
+
+# ---------------------------------------------------------------------------------------------- sharing
+def test_threads_sharing_a_hook_make_one_lookup_and_one_session(datameer_conn, emulator, monkeypatch):
+    """Issue #12 item 9: 200 threads on one hook made 200 lookups and 200 requests.Sessions (199 unclosed)."""
+    import threading
+
+    import requests
+
+    finished_run(emulator, IMPORT)
+    lookups, sessions = [], []
+
+    class CountingHook(DatameerHook):
+        def get_connection(self, conn_id):  # Airflow's lookup, counted
+            lookups.append(conn_id)
+            return super().get_connection(conn_id)
+
+    real_init = requests.Session.__init__
+
+    def counting_init(session, *args, **kwargs):
+        sessions.append(session)
+        real_init(session, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "__init__", counting_init)
+    hook, start, results = CountingHook(), threading.Barrier(200), []
+
+    def poll() -> None:
+        start.wait()
+        results.append(hook.get_job_status(IMPORT).file_id)
+
+    threads = [threading.Thread(target=poll) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert results == [IMPORT] * 200
+    assert (len(lookups), len(sessions)) == (1, 1)
+    assert len(logged(emulator, "status_v2")) == 200
+    with hook:
+        pass  # the context manager closes the session; the hook stays usable
+    assert hook.get_job_status(IMPORT).file_id == IMPORT
+    hook.close()
+    assert len(sessions) == 2
+
+
+def _unclosed(caplog) -> list[str]:
+    gc.collect()
+    return [r.getMessage() for r in caplog.records if "Unclosed" in r.getMessage()]
+
+
+_OUTSIDE_A_TRIGGER = """
+import asyncio
+from airflow_provider_datameer.hooks.datameer import DatameerHook
+
+hook = DatameerHook()
+print("file", asyncio.run(hook.aget_job_status(48)).file_id)
+print("file", asyncio.run(hook.aget_job_status(48)).file_id)  # the same hook on a second event loop
+"""
+
+
+def test_the_async_hook_outside_a_trigger_leaves_no_session_open(datameer_conn, emulator):
+    """Issue #12 item 9: ``asyncio.run(hook.aget_job_status(48))`` warned "Unclosed client session" and
+    "Unclosed connector" when the interpreter ended: run exactly that in a fresh interpreter."""
+    import os
+    import subprocess
+    import sys
+
+    finished_run(emulator, IMPORT)
+    done = subprocess.run(
+        [sys.executable, "-c", _OUTSIDE_A_TRIGGER],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith("file ")] == ["file 48", "file 48"]
+    assert "Unclosed" not in done.stdout + done.stderr
+    assert len(logged(emulator, "status_v2")) == 2
+
+
+def test_async_with_the_hook_shares_one_session_and_closes_it(datameer_conn, emulator, caplog):
+    from airflow_provider_datameer import transport
+
+    finished_run(emulator, IMPORT)
+
+    async def block() -> list[object]:
+        async with DatameerHook() as hook:
+            await hook.aget_job_status(IMPORT)
+            shared = transport.shared_session()
+            await hook.aget_job_status(IMPORT)
+            assert transport.shared_session() is shared
+        return [shared.closed, transport._sessions.get(asyncio.get_running_loop())]
+
+    assert asyncio.run(block()) == [True, None]
+    assert _unclosed(caplog) == []
+
+
+@BOTH_PATHS
+async def test_a_ca_bundle_gone_after_the_connection_was_read_is_a_settings_error(monkeypatch, tmp_path, via):
+    """The connection checks that 'verify' exists when read; if the file vanishes later, both transports
+    still raise our error naming the path (requests raised a bare OSError, aiohttp FileNotFoundError)."""
+    import shutil
+
+    import certifi
+
+    from airflow_provider_datameer.errors import DatameerConnectionSettingsError
+    from tests.integration import closed_port
+
+    bundle = tmp_path / "corp-ca.pem"
+    shutil.copy(certifi.where(), bundle)
+    conn = json.loads(connection_json(f"https://127.0.0.1:{closed_port()}", verify=str(bundle)))
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", json.dumps(conn))
+    hook = DatameerHook()
+    assert hook.config.verify == str(bundle)
+    bundle.unlink()
+
+    with pytest.raises(DatameerConnectionSettingsError, match=r"corp-ca\.pem"):
+        await via(hook, "get_job_status", IMPORT)
