@@ -16,7 +16,7 @@ fi
 # Bounded: pip's own default would wait minutes per attempt when the index is unreachable.
 if ! "$scratch/bin/python" -m pip install --quiet --disable-pip-version-check --timeout 60 --retries 2 uv \
   >/dev/null 2>"$scratch/pip.err"; then
-  echo "make: could not install uv from the package index: no network to PyPI? (pip: $(grep -v '^\s*$' "$scratch/pip.err" | tail -n 1))" >&2
+  echo "make: no network to the package index? pip could not install uv into $venv ($(grep -v '^\s*$' "$scratch/pip.err" | tail -n 1)); check the connection or proxy, or put uv on PATH" >&2
   exit 1
 fi
 if ! "$scratch/bin/uv" --version >/dev/null 2>&1; then

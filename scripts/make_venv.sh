@@ -26,10 +26,12 @@ create() {
 # install [UV_FLAGS...]: install the packages; on failure set `failure` to one line saying why and return 1.
 install() {
   "$uv" pip install --no-config --quiet --python "$venv/bin/python" "$@" "${packages[@]}" >"$log" 2>&1 && return
-  local first_error
+  local first_error detail
   first_error=$(grep -m 1 -E '^error' "$log" || tail -n 1 "$log")
   if grep -q -i -E 'failed to fetch|error sending request|dns error|tcp connect|connection refused|timed out|network' "$log"; then
-    failure="no network to the package index: uv could not download into $venv ($first_error; all of it in $log); check the connection or proxy, or name a mirror with UV_DEFAULT_INDEX=URL"
+    detail="$(grep -m 1 -o -E 'Failed to fetch: [^ ]+' "$log"): $(grep -E '^ +(cause|Caused by):' "$log" | tail -n 1 | sed -E 's/^ +(cause|Caused by): //')"
+    grep -q 'Failed to fetch' "$log" || detail=$(grep -m 1 -E '^hint:' "$log" || echo "$first_error")
+    failure="no network to the package index: uv could not download into $venv ($detail; all of it in $log); check the connection or proxy, or name a mirror with UV_DEFAULT_INDEX=URL"
     unreachable=1
   else
     failure="installing into $venv failed: $first_error (all of it in $log)"
