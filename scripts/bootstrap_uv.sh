@@ -6,6 +6,7 @@
 set -u
 python=${1:-python3} venv=${2:-.venv-uv}
 python=$(bash "$(dirname "$0")/check_python.sh" "$python") || exit 1
+echo "make: no uv on PATH or in ~/.local/bin: installing one into $venv with $python -m pip"
 scratch=$(mktemp -d "$venv.partial.XXXXXX") || exit 1
 trap 'rm -rf "$scratch"' EXIT
 

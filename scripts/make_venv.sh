@@ -40,6 +40,7 @@ install() {
 }
 
 fresh=0 unreachable=0 failure=""
+echo "make: installing into $venv with $uv: ${packages[*]}"
 if ! "$venv/bin/python" -I "$here/venv_ready.py" --interpreter >/dev/null 2>&1; then
   create
   fresh=1
