@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# usage: scripts/bare_machine_check.sh [REV] — does `make demo` work on a newcomer's machine, and leave the
-# system Python alone? (issue #11; run by .ci/run as the leg `bare-machine`)
+# usage: scripts/bare_machine_check.sh [REV [TARGET...]] — does `make demo` (or `make TARGET...`, one after the
+# other) work on a newcomer's machine, and leave the system Python alone? (issue #11; .ci/run's leg
+# `bare-machine` runs it with no arguments: HEAD, demo)
 #
 # Clones REV (default: HEAD; committed work only) into a temp dir and runs `make demo` there with a fresh HOME
 # (so no uv cache, no ~/.local/bin/uv, no user config: uv downloads everything, as for a newcomer) and
@@ -16,6 +17,8 @@
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
 rev=$(git -C "$repo" rev-parse --verify "${1:-HEAD}^{commit}") || { echo "bare-machine: FAIL: no commit ${1:-HEAD}"; exit 1; }
+shift
+targets=("${@:-demo}")
 started=$SECONDS
 work=$(mktemp -d "${TMPDIR:-/tmp}/bare-machine.XXXXXX")
 group=""
@@ -58,22 +61,24 @@ packages > "$work/packages-before.txt" || fail "could not list the packages of $
 
 git clone --quiet --no-checkout "$repo" "$work/clone" && git -C "$work/clone" checkout --quiet "$rev" \
   || fail "could not clone $repo at $rev"
-echo "bare-machine: make demo in a clean clone of ${rev:0:12}, HOME=$work/home, PATH=$bare_path, python3 -> $python"
-setsid env -i "${environment[@]}" make -C "$work/clone" demo > "$work/make-demo.log" 2>&1 &
+echo "bare-machine: make ${targets[*]} in a clean clone of ${rev:0:12}, HOME=$work/home, PATH=$bare_path, python3 -> $python"
+# one `make` per target, in order, as a newcomer types them; stops at the first that fails
+setsid env -i "${environment[@]}" bash -c 'for target in "${@:2}"; do make -C "$1" "$target" || exit; done' \
+  make-targets "$work/clone" "${targets[@]}" > "$work/make.log" 2>&1 &
 group=$!
 wait "$group"
 rc=$?
 group=""
 took=$((SECONDS - started))
-packages > "$work/packages-after.txt" || fail "could not list the packages of $python after make demo"
+packages > "$work/packages-after.txt" || fail "could not list the packages of $python after make ${targets[*]}"
 
 if [ "$rc" -ne 0 ]; then
-  tail -n 25 "$work/make-demo.log" | sed 's/^/  | /'
+  tail -n 25 "$work/make.log" | sed 's/^/  | /'
 fi
 if ! diff -u "$work/packages-before.txt" "$work/packages-after.txt" > "$work/packages.diff"; then
   sed 's/^/  | /' "$work/packages.diff" | head -n 40
-  fail "make demo changed the packages of $python (diff above)$([ "$rc" -eq 0 ] || echo "; make demo failed too (exit $rc)")"
+  fail "make ${targets[*]} changed the packages of $python (diff above)$([ "$rc" -eq 0 ] || echo "; it failed too (exit $rc)")"
 fi
-[ "$rc" -eq 0 ] || fail "make demo exited $rc on a bare machine (its last lines above)"
-echo "bare-machine: PASS: make demo on a clean clone with a fresh HOME and no uv on PATH in ${took}s;" \
+[ "$rc" -eq 0 ] || fail "make ${targets[*]} exited $rc on a bare machine (its last lines above)"
+echo "bare-machine: PASS: make ${targets[*]} on a clean clone with a fresh HOME and no uv on PATH in ${took}s;" \
   "$python unchanged ($(wc -l < "$work/packages-before.txt") packages)"
