@@ -59,7 +59,7 @@ repair-venv:
 
 venv: $(STAMP)
 
-test: venv  ## the whole suite: unit, emulator, integration, faults, example DAGs under `airflow dags test`
+test: venv  ## every tier but e2e: unit, emulator, integration, faults, fuzz, compat, benchmark smoke runs, example DAGs
 	$(BIN)/python -m pytest -q $(TEST_PATHS) --ignore=tests/e2e
 
 unit: venv
