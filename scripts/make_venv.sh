@@ -28,7 +28,7 @@ install() {
   "$uv" pip install --no-config --quiet --python "$venv/bin/python" "$@" "${packages[@]}" >"$log" 2>&1 && return
   local first_error detail
   first_error=$(grep -m 1 -E '^error' "$log" || tail -n 1 "$log")
-  if grep -q -i -E 'failed to fetch|error sending request|dns error|tcp connect|connection refused|timed out|network' "$log"; then
+  if grep -q -i -E 'failed to fetch|error sending request|dns error|tcp connect|connection refused|timed out|network (was disabled|is unreachable)' "$log"; then
     detail="$(grep -m 1 -o -E 'Failed to fetch: [^ ]+' "$log"): $(grep -E '^ +(cause|Caused by):' "$log" | tail -n 1 | sed -E 's/^ +(cause|Caused by): //')"
     grep -q 'Failed to fetch' "$log" || detail=$(grep -m 1 -E '^hint:' "$log" || echo "$first_error")
     failure="no network to the package index: uv could not download into $venv ($detail; all of it in $log); check the connection or proxy, or name a mirror with UV_DEFAULT_INDEX=URL"
