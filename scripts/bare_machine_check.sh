@@ -72,9 +72,7 @@ group=""
 took=$((SECONDS - started))
 packages > "$work/packages-after.txt" || fail "could not list the packages of $python after make ${targets[*]}"
 
-if [ "$rc" -ne 0 ]; then
-  tail -n 25 "$work/make.log" | sed 's/^/  | /'
-fi
+tail -n "$([ "$rc" -eq 0 ] && echo 6 || echo 25)" "$work/make.log" | sed 's/^/  | /' # what make said last
 if ! diff -u "$work/packages-before.txt" "$work/packages-after.txt" > "$work/packages.diff"; then
   sed 's/^/  | /' "$work/packages.diff" | head -n 40
   fail "make ${targets[*]} changed the packages of $python (diff above)$([ "$rc" -eq 0 ] || echo "; it failed too (exit $rc)")"
