@@ -5,11 +5,17 @@ PYTHON ?= python3
 AIRFLOW_VERSION ?= 3.3.2
 VENV ?= .venv
 BIN := $(VENV)/bin
-# uv makes the virtualenvs cheap. It is taken from PATH, else from ~/.local/bin, else installed into the
-# project's own .venv-uv (never into the system interpreter or the user's site). Every `uv pip install`
-# names its target interpreter with --python, so nothing lands outside the project's virtualenvs.
+# uv makes the virtualenvs cheap. It is taken from PATH, else from ~/.local/bin, if it knows every option used
+# here (scripts/find_uv.sh), else installed into the project's own .venv-uv (never into the system interpreter or
+# the user's site); `make UV=/path/to/uv` picks one. Every uv command names its target interpreter with --python
+# and reads no uv.toml (--no-config), and the uv settings that could move an install elsewhere are not passed on,
+# so nothing lands outside the project's virtualenvs. Those that say where packages come from (UV_DEFAULT_INDEX,
+# UV_INDEX_URL, proxies, certificates, UV_CACHE_DIR, UV_OFFLINE) are honoured.
 UV_VENV := .venv-uv
-UV ?= $(or $(shell command -v uv 2>/dev/null),$(wildcard $(HOME)/.local/bin/uv),$(UV_VENV)/bin/uv)
+ifeq ($(origin UV),undefined)
+UV := $(shell bash scripts/find_uv.sh $(abspath $(UV_VENV))/bin/uv)
+endif
+unexport UV_CONFIG_FILE UV_WORKING_DIR UV_SYSTEM_PYTHON UV_PYTHON
 # Resolve dependencies as they were on this date (empty: the newest), like Airflow's constraints file of an
 # older release would; the packages in RESOLVE_EXEMPT (our own requirements) are still taken at their newest.
 RESOLVE_DATE ?=
@@ -32,26 +38,28 @@ MATRIX_TEST_PATHS := tests/unit tests/integration tests/dags tests/compat
 # Before Airflow 3.2 the connection form comes from the hook's wtforms widgets, which need FAB.
 EXTRA_PACKAGES_3.1.0 := apache-airflow-providers-fab
 
-.PHONY: venv test unit lint demo ui e2e bench soak clean matrix print-matrix dist $(addprefix test-airflow-,$(MATRIX))
+.PHONY: repair-venv venv test unit lint demo ui e2e bench soak clean matrix print-matrix dist $(addprefix test-airflow-,$(MATRIX))
 
-$(UV_VENV)/bin/uv:
+$(abspath $(UV_VENV))/bin/uv:
 	@bash scripts/bootstrap_uv.sh "$(PYTHON)" "$(UV_VENV)"
 
-# The stamp is written only once the venv is proven usable; a half-made venv is repaired by the next `make`.
-$(STAMP): pyproject.toml $(if $(filter $(UV_VENV)/bin/uv,$(UV)),$(UV_VENV)/bin/uv)
+# The stamp is written only once the venv is proven usable (scripts/make_venv.sh); a venv whose stamp is there
+# but whose packages are not (a deleted or half-replaced package) is found by a cheap check at every `make`
+# and repaired instead of trusted.
+VENV_PROBLEM := $(if $(wildcard $(STAMP)),$(shell out=$$($(BIN)/python -I scripts/venv_ready.py --quick 2>&1) \
+  || echo "$${out:-its interpreter does not run}"))
+$(STAMP): pyproject.toml $(filter $(abspath $(UV_VENV))/bin/uv,$(UV)) $(if $(VENV_PROBLEM),repair-venv)
 	@rm -f $(VENV)/.installed-*
-	@bash scripts/check_python.sh "$(PYTHON)"
-	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys' 2>/dev/null || $(UV) venv --quiet --clear --python $(PYTHON) $(VENV)
-	@$(UV) pip install --quiet --python $(BIN)/python $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]" \
-	    apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS) \
-	  || { echo "make: installing into $(VENV) failed (see above): is the package index reachable from here?" >&2; exit 1; }
-	@$(BIN)/python -c 'import airflow, aiohttp, airflow_provider_datameer' \
-	  || { echo "make: $(VENV) is not usable (Airflow, aiohttp or the provider does not import); run make again to repair it" >&2; exit 1; }
+	@UV=$(UV) bash scripts/make_venv.sh "$(PYTHON)" $(VENV) $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" \
+	  -e ".[test]" apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS)
 	@touch $(STAMP)
+
+repair-venv:
+	@echo "make: $(VENV) needs repair ($(VENV_PROBLEM)); installing again"
 
 venv: $(STAMP)
 
-test: venv  ## the whole suite: unit, emulator, integration, faults, example DAGs under `airflow dags test`
+test: venv  ## every tier but e2e: unit, emulator, integration, faults, fuzz, compat, benchmark smoke runs, example DAGs
 	$(BIN)/python -m pytest -q $(TEST_PATHS) --ignore=tests/e2e
 
 unit: venv
@@ -90,7 +98,7 @@ dist: venv  ## wheel + sdist, twine check, then install the wheel into a fresh v
 	rm -rf dist
 	$(BIN)/python -m build --outdir dist .
 	$(BIN)/twine check --strict dist/*
-	UV=$(abspath $(UV)) bash scripts/check_wheel.sh dist $(AIRFLOW_VERSION)
+	UV=$(UV) PYTHON=$(abspath $(BIN))/python bash scripts/check_wheel.sh dist $(AIRFLOW_VERSION)
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* $(UV_VENV) .pytest_cache .mypy_cache .ruff_cache dist build .airflow-demo .airflow-ui artifacts
+	rm -rf $(VENV) .venv-airflow-* $(UV_VENV) $(UV_VENV).partial.* .pytest_cache .mypy_cache .ruff_cache dist build .airflow-demo .airflow-ui artifacts

@@ -11,12 +11,13 @@ airflow_version=${2:?usage: check_wheel.sh DIST_DIR AIRFLOW_VERSION}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 uv=${UV:-$(command -v uv)}
 [ -n "$uv" ] || { echo "check_wheel: no uv; run it through make dist (which provides one)" >&2; exit 1; }
+python=${PYTHON:-python3} # a 3.11+ interpreter: make dist passes the project's own
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 fail() { echo "check_wheel: FAIL: $*" >&2; exit 1; }
 
-version=$(python3 -c "import ast,sys; t=ast.parse(open(sys.argv[1]).read()); print(next(n.value.value for n in t.body \
+version=$("$python" -c "import ast,sys; t=ast.parse(open(sys.argv[1]).read()); print(next(n.value.value for n in t.body \
   if isinstance(n, ast.Assign) and getattr(n.targets[0], 'id', '') == '__version__'))" \
   "$repo/airflow_provider_datameer/__init__.py")
 wheel="$dist/airflow_provider_datameer-$version-py3-none-any.whl"
@@ -26,7 +27,7 @@ sdist="$dist/airflow_provider_datameer-$version.tar.gz"
 [ "$(ls "$dist" | wc -l)" -eq 2 ] || fail "expected exactly one wheel and one sdist in $dist: $(ls "$dist")"
 
 # 1. contents
-python3 - "$wheel" "$sdist" "$version" <<'EOF'
+"$python" - "$wheel" "$sdist" "$version" <<'EOF'
 import sys, tarfile, zipfile
 
 wheel, sdist, version = sys.argv[1:]
@@ -57,8 +58,8 @@ EOF
 
 # 2. a fresh virtualenv, outside the source tree, with the wheel and Airflow
 cd "$work"
-$uv venv --quiet --python python3 "$work/venv"
-$uv pip install --quiet --python "$work/venv/bin/python" "$wheel" "apache-airflow==$airflow_version"
+$uv venv --no-config --quiet --python "$python" "$work/venv"
+$uv pip install --no-config --quiet --python "$work/venv/bin/python" "$wheel" "apache-airflow==$airflow_version"
 export AIRFLOW_HOME="$work/airflow-home" AIRFLOW__CORE__LOAD_EXAMPLES=False
 unset PYTHONPATH
 
