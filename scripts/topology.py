@@ -53,13 +53,18 @@ def celery_settings(postgres: Postgres, redis: Redis) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.url,
         "AIRFLOW__CELERY__BROKER_URL": redis.url,
         "AIRFLOW__CELERY__RESULT_BACKEND": result_backend,
-        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "8",
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "4",
+        # a task's supervisor talks to the api-server, which is slow on a busy machine (default timeout 5 s)
+        "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "60",
         "AIRFLOW__CORE__PARALLELISM": "32",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "128",
         "AIRFLOW__CORE__HOSTNAME_CALLABLE": "scripts.topology_hostname.hostname",
-        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__WORKERS": "2",
         "AIRFLOW__TRIGGERER__JOB_HEARTBEAT_SEC": str(TRIGGERER_HEARTBEAT_SEC),
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": str(TRIGGERER_HEALTH_CHECK_THRESHOLD),
+        # the runner watchdog (default 30 s) takes a CPU-starved runner on a busy machine for a deadlock and gives
+        # its triggers away; the tests move triggers on purpose, not by accident
+        "AIRFLOW__TRIGGERER__RUNNER_HEALTH_CHECK_THRESHOLD": "120",
         # a few triggers per loop, so that both triggerers take a share of a burst of deferrals
         "AIRFLOW__TRIGGERER__MAX_TRIGGER_TO_SELECT_PER_LOOP": "4",
     }
@@ -204,8 +209,9 @@ class Topology:
     ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="datameer-topology-"))
         self.directory.chmod(0o755)  # the postgres user must reach its directory inside
-        self.postgres = Postgres(self.directory / "postgres", postgres_port or free_port(), secrets.token_hex(16))
-        self.postgres_bin_dir = postgres_bin_dir
+        self.postgres = Postgres(
+            self.directory / "postgres", postgres_port or free_port(), secrets.token_hex(16), bin_dir=postgres_bin_dir
+        )
         self.redis = Redis(self.directory / "redis", redis_port or free_port(), binary=redis_binary)
         self.emulator: EmulatorProcess | None = None
         self.datameer_url = datameer_url
@@ -218,8 +224,6 @@ class Topology:
     def start(self) -> Topology:
         """Start everything; on any failure stop what was started, remove the directory, and raise."""
         try:
-            if self.postgres_bin_dir is not None:
-                self.postgres.bin_dir = Path(self.postgres_bin_dir)
             self.postgres.start()
             self.redis.start()
             if self.datameer_url is None:
