@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
 
 from airflow_provider_datameer.emulator import EmulatorProcess
 from scripts.airflow_stack import AIRFLOW, EMULATOR_USER, EXAMPLE_DAGS, REPO, AirflowStack, run_airflow
-from scripts.processes import Spawned, free_port, wait_for
+from scripts.processes import Spawned, free_port, port_is_free, wait_for
 from scripts.topology_services import Postgres, Redis, ServiceError
 
 WORKERS = ("worker-1", "worker-2")
@@ -95,6 +95,7 @@ class CeleryAirflow(AirflowStack):
         self.env.update(celery_settings(postgres, redis), **(settings or {}))
         self.env["AIRFLOW__CORE__DAGS_FOLDER"] = str(dags_folder)
         self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+        self.log_starts: dict[str, int] = {}
 
     def start(self) -> CeleryAirflow:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -124,15 +125,23 @@ class CeleryAirflow(AirflowStack):
 
     def start_named(self, name: str, args: list[str], **env: str) -> Spawned:
         """``airflow ARGS`` as component ``name``, logging to ``home/NAME.log`` (appended on a restart)."""
+        log_path = self.home / f"{name}.log"
+        self.log_starts[name] = log_path.stat().st_size if log_path.exists() else 0
         spawned = Spawned.start(
             name,
             [str(AIRFLOW), *args],
             env={**self.env, "TOPOLOGY_COMPONENT": name, **env},
-            log_path=self.home / f"{name}.log",
+            log_path=log_path,
             cwd=self.home,
         )
         self.processes.append(spawned)
         return spawned
+
+    def log_since_start(self, name: str) -> str:
+        """What the current process of component ``name`` wrote to its log so far."""
+        with open(self.home / f"{name}.log", "rb") as log:
+            log.seek(self.log_starts.get(name, 0))
+            return log.read().decode("utf-8", "replace")
 
     def start_worker(self, name: str) -> Spawned:
         args = ["celery", "worker", "--celery-hostname", f"{name}@topology", "--without-mingle", "--without-gossip"]
@@ -147,7 +156,7 @@ class CeleryAirflow(AirflowStack):
 
         def workers_ready() -> bool:
             self._check_alive()
-            return all(" ready." in p.log_tail(400) for p in self.processes if p.name in WORKERS and p.alive)
+            return all(" ready." in self.log_since_start(name) for name in WORKERS)
 
         wait_for(workers_ready, timeout=timeout, what="Celery workers ready", interval=1.0)
         return health
@@ -224,6 +233,11 @@ class Topology:
     def start(self) -> Topology:
         """Start everything; on any failure stop what was started, remove the directory, and raise."""
         try:
+            if self.api_port is not None and not port_is_free(self.api_port):
+                raise ServiceError(
+                    f"Airflow api-server: port {self.api_port} on 127.0.0.1 is already taken by another process; "
+                    "pass another port (--api-port PORT) or --api-port 0 to take a free one"
+                )
             self.postgres.start()
             self.redis.start()
             if self.datameer_url is None:

@@ -73,7 +73,7 @@ def test_redis_binary_missing_stops_the_started_postgres(tmp_path):
 
 def test_make_topology_says_which_service_failed(taken_port):
     done = subprocess.run(
-        [sys.executable, "scripts/topology.py", "--redis-port", str(taken_port)],
+        [sys.executable, "scripts/topology.py", "--api-port", "0", "--redis-port", str(taken_port)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -83,3 +83,9 @@ def test_make_topology_says_which_service_failed(taken_port):
     assert done.returncode == 1
     assert f"make topology: Redis: port {taken_port} on 127.0.0.1 is already taken" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_api_port_taken_starts_nothing(taken_port):
+    message = _fails(Topology(api_port=taken_port))
+    assert message.startswith(f"Airflow api-server: port {taken_port} on 127.0.0.1 is already taken"), message
+    assert "--api-port" in message
