@@ -72,7 +72,7 @@ class Postgres:
         self.port = port
         self.password = password
         self.database = self.user = "airflow"
-        self.bin_dir = Path(bin_dir) if bin_dir else self._find_bin_dir()
+        self.bin_dir = Path(bin_dir) if bin_dir else None
         self.process: Spawned | None = None
 
     @staticmethod
@@ -98,6 +98,8 @@ class Postgres:
         return ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", *command]
 
     def _binary(self, name: str) -> str:
+        if self.bin_dir is None:
+            self.bin_dir = self._find_bin_dir()
         path = self.bin_dir / name
         if not path.is_file():
             raise ServiceError(f"PostgreSQL: {path} does not exist; {POSTGRES_INSTALL_HINT}, or pass the bin dir")
