@@ -38,7 +38,8 @@ MATRIX_TEST_PATHS := tests/unit tests/integration tests/dags tests/compat
 # Before Airflow 3.2 the connection form comes from the hook's wtforms widgets, which need FAB.
 EXTRA_PACKAGES_3.1.0 := apache-airflow-providers-fab
 
-.PHONY: repair-venv venv test unit lint demo ui e2e bench soak clean matrix print-matrix dist $(addprefix test-airflow-,$(MATRIX))
+.PHONY: repair-venv venv test unit lint demo ui e2e bench soak clean matrix print-matrix dist topology topology-test \
+  topology-venv $(addprefix test-airflow-,$(MATRIX))
 
 $(abspath $(UV_VENV))/bin/uv:
 	@bash scripts/bootstrap_uv.sh "$(PYTHON)" "$(UV_VENV)"
@@ -59,8 +60,8 @@ repair-venv:
 
 venv: $(STAMP)
 
-test: venv  ## every tier but e2e: unit, emulator, integration, faults, fuzz, compat, benchmark smoke runs, example DAGs
-	$(BIN)/python -m pytest -q $(TEST_PATHS) --ignore=tests/e2e
+test: venv  ## every tier but e2e and topology: unit, emulator, integration, faults, fuzz, compat, benchmark smoke runs, example DAGs
+	$(BIN)/python -m pytest -q $(TEST_PATHS) --ignore=tests/e2e --ignore=tests/topology
 
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit
@@ -85,6 +86,20 @@ bench: venv  ## benchmarks P1-P4, figures side by side with a peer
 soak: venv  ## thousands of triggers against an emulator injecting faults
 	$(BIN)/python benchmarks/soak.py
 
+# The production layout (docs/topology.md): Airflow with the CeleryExecutor on PostgreSQL and Redis, in its own
+# virtualenv because the Celery and Postgres providers are not among the provider's test dependencies.
+TOPOLOGY_VENV := .venv-topology
+TOPOLOGY_PACKAGES := apache-airflow-providers-celery apache-airflow-providers-postgres psycopg2-binary redis
+
+topology-venv:
+	@$(MAKE) --no-print-directory venv VENV=$(TOPOLOGY_VENV) EXTRA_PACKAGES="$(TOPOLOGY_PACKAGES)"
+
+topology: topology-venv  ## Postgres + Redis + scheduler, dag-processor, api-server, 2 Celery workers, 2 triggerers + emulator
+	$(TOPOLOGY_VENV)/bin/python scripts/topology.py
+
+topology-test: topology-venv  ## the topology tier: mapped tasks, triggerer failover, two trigger copies, secrets
+	$(TOPOLOGY_VENV)/bin/python -m pytest -q tests/topology
+
 matrix: $(addprefix test-airflow-,$(MATRIX))  ## `make test` under every other Airflow version CI proves
 
 $(addprefix test-airflow-,$(MATRIX)): test-airflow-%:
@@ -101,4 +116,5 @@ dist: venv  ## wheel + sdist, twine check, then install the wheel into a fresh v
 	UV=$(UV) PYTHON=$(abspath $(BIN))/python bash scripts/check_wheel.sh dist $(AIRFLOW_VERSION)
 
 clean:
-	rm -rf $(VENV) .venv-airflow-* $(UV_VENV) $(UV_VENV).partial.* .pytest_cache .mypy_cache .ruff_cache dist build .airflow-demo .airflow-ui artifacts
+	rm -rf $(VENV) .venv-airflow-* $(TOPOLOGY_VENV) $(UV_VENV) $(UV_VENV).partial.* .pytest_cache .mypy_cache .ruff_cache dist \
+	  build .airflow-demo .airflow-ui artifacts
