@@ -71,8 +71,13 @@ class DatameerJobTrigger(BaseTrigger):
         return await hook.arun(wait(watch, config, self.log))
 
     async def on_kill(self) -> None:
-        """Airflow 3.3+: the user marked or cleared the deferred task; stop the run if the task asked to."""
-        if not self.settings.stop_on_kill:
+        """Airflow 3.3+: the user marked or cleared the deferred task; stop the run if the task asked to.
+
+        Airflow also cancels a trigger "by user action" when a triggerer that missed its heartbeat finds that
+        its triggers were handed to another triggerer (apache/airflow#73454). That copy must not stop the run
+        the other copy now waits for, so the run is stopped only when the task has left the deferred state.
+        """
+        if not self.settings.stop_on_kill or await self._still_deferred():
             return
         from airflow_provider_datameer.procedures import stop
         from airflow_provider_datameer.transport import session_lease
@@ -91,3 +96,32 @@ class DatameerJobTrigger(BaseTrigger):
             )
             return
         self.log.info("Datameer job %s (task killed by a user): %s", settings.job_id, outcome.message)
+
+    async def _still_deferred(self) -> bool:
+        """Whether the task is still deferred, i.e. this copy of the trigger was moved, not killed by a user.
+
+        Without a task instance (a trigger run by hand) there is nothing to ask: the kill is taken as meant.
+        When the question cannot be answered, the run is left alone and the log says so.
+        """
+        ti = getattr(self, "task_instance", None)
+        if ti is None or not hasattr(ti, "run_id"):
+            return False
+        try:
+            from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+            from asgiref.sync import sync_to_async
+
+            states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
+                dag_id=ti.dag_id, task_ids=[ti.task_id], run_ids=[ti.run_id], map_index=ti.map_index
+            )
+        except Exception as exc:  # never let the check break the triggerer; not stopping is the safe side
+            self.log.warning("Not stopping Datameer job %s: could not read the task's state (%s)", self.job_id, exc)
+            return True
+        key = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}_{ti.map_index}"
+        state = states.get(ti.run_id, {}).get(key)
+        if getattr(state, "value", state) == "deferred":
+            self.log.info(
+                "Trigger cancelled while the task is still deferred (moved to another triggerer); "
+                "the Datameer run is left to the trigger that now waits for it"
+            )
+            return True
+        return False

@@ -94,3 +94,29 @@ def test_the_version_flag_matches_airflow():
     from airflow.triggers.base import BaseTrigger
 
     assert hasattr(BaseTrigger, "on_kill") is TRIGGER_ON_KILL
+
+
+def task_instance_in(state: str) -> SimpleNamespace:
+    return SimpleNamespace(dag_id="d", run_id="r", task_id="run", map_index=-1, trigger_timeout=None, state=state)
+
+
+@requires_airflow(">=3.3", "the triggerer calls BaseTrigger.on_kill")
+@pytest.mark.parametrize(("state", "stopped"), [("deferred", False), ("failed", True), ("success", True)])
+async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_alone(
+    emulator, monkeypatch, state, stopped
+):
+    """A triggerer that missed its heartbeat cancels its moved triggers "by user action" (apache/airflow#73454).
+    Only a task that left DEFERRED (marked failed/success, cleared) was killed by a user. The task's state comes
+    from Airflow's execution API, which has no server in this test: Airflow's call is answered here (the real
+    one runs in tests/topology/test_two_copies.py)."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(lambda **kw: {"r": {"run": state}}))
+    execution_id = running_execution(emulator)
+    trigger = waiting_trigger(execution_id)
+    trigger.task_instance = task_instance_in(state)
+
+    await trigger.on_kill()
+
+    stops = [r["path"] for r in emulator.client.requests() if r["endpoint"] in ("stop_v2", "stop_v1")]
+    assert stops == (["/api/job-execution/48/stop"] if stopped else [])

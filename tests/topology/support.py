@@ -6,11 +6,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
 from scripts.airflow_api import AirflowApi
@@ -135,31 +132,6 @@ def hold_mapped_jobs(emulator: EmulatorServer) -> None:
     """Make the mapped jobs run until a test ends them (``finish_all``)."""
     for file_id in MAPPED_FILE_IDS:
         emulator.client.patch_job(file_id, run_seconds=3600)
-
-
-#: Airflow 3.3.2 calls ``on_kill`` on a trigger it took away from a triggerer that missed its heartbeat
-#: (apache/airflow#73454, open), as if a user had killed the task; with ``stop_on_kill=True`` (what
-#: DatameerTriggerJobOperator passes) the trigger then stops the Datameer run the new owner is waiting on.
-REASSIGNED_KILL_BUG = (
-    "provider bug (open): DatameerJobTrigger.on_kill stops the Datameer run when Airflow 3.3.2 cancels a trigger "
-    "copy that was reassigned to another triggerer (apache/airflow#73454 calls on_kill for it as for a user kill)"
-)
-USER_KILL_LOG = "Trigger cancelled by user action, invoking on_kill"
-
-
-def trigger_logs(home: Path, dag_id: str, run_id: str, map_index: int) -> str:
-    """Every trigger log of one mapped task (one file per triggerer that ran its trigger)."""
-    task = home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={TASK_ID}" / f"map_index={map_index}"
-    return "".join(p.read_text(errors="replace") for p in sorted(task.glob("*trigger*")))
-
-
-def xfail_if_reassigned_kill(run: MappedRun, home: Path, emulator: EmulatorServer) -> None:
-    """When Datameer runs were stopped though no user acted, and the triggerer logged a user-action kill for
-    those tasks, it is the known bug: xfail with it (any other stop fails the caller's assertions)."""
-    stopped = {int(r["job"]) for r in requests(emulator, *STOPS)}
-    killed = [i for i, f in enumerate(run.file_ids) if f in stopped]
-    if killed and all(USER_KILL_LOG in trigger_logs(home, run.dag_id, run.run_id, i) for i in killed):
-        pytest.xfail(f"{REASSIGNED_KILL_BUG}: seen here for map indexes {killed}")
 
 
 def assert_datameer_clean(emulator: EmulatorServer, file_ids: list[int], *, stopped: tuple[int, ...] = ()) -> None:

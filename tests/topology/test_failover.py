@@ -20,7 +20,6 @@ from tests.topology.support import (
     finish_all,
     hold_mapped_jobs,
     holders_of,
-    xfail_if_reassigned_kill,
 )
 
 OUTAGE_SECONDS = 30.0
@@ -62,7 +61,6 @@ def test_killed_triggerer_hands_its_triggers_over(airflow, emulator):
         f"\nfailover: SIGKILL of {victim} holding {count}/{len(MAPPED_FILE_IDS)} triggers; taken over by "
         f"{survivor} {taken_over:.1f} s after the kill; last task ended {_last_end(run) - killed_at:.1f} s after it"
     )
-    xfail_if_reassigned_kill(run, airflow.home, emulator)
     assert states == run.expected()
     assert set(run.tries().values()) == {1}
     assert_datameer_clean(emulator, MAPPED_FILE_IDS)
@@ -91,7 +89,6 @@ def test_failover_while_datameer_is_down_for_30_s(airflow, emulator):
         f"taken over by {survivor} {taken_over:.1f} s after the kill; last task ended "
         f"{_last_end(run) - up_at:.1f} s after Datameer was back"
     )
-    xfail_if_reassigned_kill(run, airflow.home, emulator)
     assert states == run.expected()
     assert set(run.tries().values()) == {1}
     assert_datameer_clean(emulator, MAPPED_FILE_IDS)

@@ -9,14 +9,11 @@ from __future__ import annotations
 import signal
 import time
 
-import pytest
-
 from scripts.processes import wait_for
 from scripts.topology import TRIGGERER_HEALTH_CHECK_THRESHOLD, TRIGGERERS
 from tests.topology.jobs import HELD_FILE_IDS, POLL_INTERVAL
 from tests.topology.support import (
     DEADLINE,
-    REASSIGNED_KILL_BUG,
     STOPS,
     MappedRun,
     assert_datameer_clean,
@@ -26,7 +23,6 @@ from tests.topology.support import (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=REASSIGNED_KILL_BUG)
 def test_the_copy_airflow_drops_does_not_stop_the_run(airflow, emulator):
     run = MappedRun.start(airflow.api, "topology_held")
     victim, count = holders_of(run.wait_all_deferred()).most_common(1)[0]
