@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from airflow_provider_datameer.api import DEFAULT_ENDPOINTS

@@ -33,7 +33,7 @@ def unknown_url_page(prefix: str) -> Response:
 def test_plan_never_sends_a_state_changing_method():
     probes = discovery.plan(resolve_endpoints())
 
-    assert [p.command for p in probes][0] == "license"  # first: the version and the credentials
+    assert next(p.command for p in probes) == "license"  # first: the version and the credentials
     assert {p.command for p in probes} == set(DEFAULT_ENDPOINTS)
     assert {p.request.method for p in probes if p.request} == {"GET"}
     stand_ins = {p.command for p in probes if not p.own_method}
@@ -217,7 +217,8 @@ def test_no_api_commands_at_all_suggests_the_v1_path():
 def test_an_old_server_missing_one_api_command_gets_the_v1_advice():
     report = discovery.report(findings({"stop_v2": MISSING}), "7.1.0")
 
-    assert "stop_v2" in report.fixes[0] and "api_version" in report.fixes[0]
+    assert "stop_v2" in report.fixes[0]
+    assert "api_version" in report.fixes[0]
 
 
 def test_report_as_json_is_plain_data():

@@ -1,0 +1,353 @@
+"""The command line: ``python -m airflow_provider_datameer <command>`` and, on Airflow 3.2+, ``airflow datameer``.
+
+Commands: ``check`` (which commands the server has, see :mod:`~airflow_provider_datameer.discovery`),
+``status``, ``history``, ``active``, ``trigger`` and ``stop``; each takes ``--conn-id`` and ``--output
+table|json``. The commands are declared once (:data:`COMMANDS`) and built either into an ``argparse``
+parser (:func:`main`) or into Airflow's CLI objects (:func:`get_cli_commands`, named by the provider info's
+``cli`` key). Exit code 0 on success, 1 on failure; a failure is one line on stderr naming the problem and
+the fix, never a traceback. Nothing heavy is imported before a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+PROG = "python -m airflow_provider_datameer"
+DEFAULT_CONN_ID = "datameer_default"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One argument, in the keyword arguments that ``argparse`` and Airflow's ``Arg`` both accept."""
+
+    flags: tuple[str, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command found: ``data`` for ``--output json``, ``rows`` (or ``lines``) for the table."""
+
+    ok: bool
+    data: Any
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    run: Callable[[Any, argparse.Namespace], Outcome]
+    options: tuple[Option, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def _check(hook: Any, args: argparse.Namespace) -> Outcome:
+    from airflow_provider_datameer.discovery import discover
+
+    report = discover(hook)
+    rows = [
+        {"command": f.command, "route": f"{f.method} {f.path}", "result": f.state, "detail": f.detail}
+        for f in report.findings
+    ]
+    lines = [f"Datameer {report.server_version or '(version unknown)'}"]
+    lines += [f"warning: {text}" for text in report.warnings]
+    lines += [f"fix: {text}" for text in report.fixes]
+    return Outcome(report.complete, report.to_dict(), rows, lines)
+
+
+def _status(hook: Any, args: argparse.Namespace) -> Outcome:
+    status = _plain(hook.get_job_status(args.job))
+    return Outcome(True, status, [status])
+
+
+def _history(hook: Any, args: argparse.Namespace) -> Outcome:
+    entries = [_plain(e) for e in hook.get_job_history(args.configuration_id, start=args.start, length=args.length)]
+    return Outcome(True, entries, entries, [] if entries else ["no executions"])
+
+
+def _active(hook: Any, args: argparse.Namespace) -> Outcome:
+    jobs = [_plain(j) for j in hook.list_active_jobs()]
+    return Outcome(True, jobs, jobs, [] if jobs else ["no active executions"])
+
+
+def _trigger(hook: Any, args: argparse.Namespace) -> Outcome:
+    started = hook.trigger_job(args.job)
+    data: dict[str, Any] = {"job": args.job, **_plain(started)}
+    if not args.wait:
+        return Outcome(True, data, [data])
+    status = wait_for_execution(
+        hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
+    )
+    from airflow_provider_datameer.status import is_success
+
+    data["status"] = str(status)
+    return Outcome(is_success(status), data, [data])
+
+
+def _stop(hook: Any, args: argparse.Namespace) -> Outcome:
+    from airflow_provider_datameer.status import PENDING_STATES
+
+    latest = hook.get_job_status(args.job)
+    wanted = args.execution_id
+    data: dict[str, Any] = {"job": args.job, "execution_id": latest.execution_id, "status_before": str(latest.status)}
+    if wanted is not None and latest.execution_id != wanted:
+        raise CommandError(
+            f"execution {wanted} is not the current run of job {args.job} (that is {latest.execution_id}); "
+            "nothing was stopped: check the execution id with the status command"
+        )
+    if latest.status not in PENDING_STATES:
+        data["stopped"] = False
+        return Outcome(True, data, [data], [f"nothing to stop: the latest execution is {latest.status}"])
+    hook.stop_job(args.job)
+    data["stopped"] = True
+    return Outcome(True, data, [data])
+
+
+def wait_for_execution(
+    hook: Any,
+    job: str,
+    execution_id: int | None,
+    *,
+    timeout: float,
+    poll_interval: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
+    """Poll until ``execution_id`` of ``job`` has finished and return its status (a ``DatameerJobStatus``).
+
+    A stand-in until the provider's shared wait procedure takes its place: V2 status while it describes our
+    execution (or an older one, not yet replaced), job details once a newer run has overtaken it. Raises
+    :class:`CommandError` after ``timeout`` seconds; the run is left running.
+    """
+    from airflow_provider_datameer.status import TERMINAL_STATES
+
+    deadline = clock() + timeout
+    while True:
+        latest = hook.get_job_status(job)
+        if execution_id is not None and latest.execution_id is not None and latest.execution_id > execution_id:
+            status = hook.get_job_details(execution_id).status
+        elif execution_id is None or latest.execution_id == execution_id:
+            status = latest.status
+        else:
+            status = None  # ours is not visible yet
+        if status in TERMINAL_STATES:
+            return status
+        if clock() + poll_interval > deadline:
+            raise CommandError(
+                f"execution {execution_id} of job {job} has not finished within {timeout:g} s (last status "
+                f"{status or 'not visible yet'}); it keeps running: stop it with `{PROG} stop {job}` or wait "
+                "longer with --timeout"
+            )
+        sleep(poll_interval)
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message names the problem and the fix."""
+
+
+def _plain(value: Any) -> Any:
+    """A result object as JSON-safe primitives (enums by value, datetimes in ISO form)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+_JOB = Option(("job",), {"help": "the job: Datameer file id, file uuid or file path"})
+_CONFIGURATION_ID = Option(
+    ("configuration_id",),
+    {
+        "metavar": "CONFIGURATION_ID",
+        "help": "the job's configuration id (the 'ID' in its information dialog, not the file id)",
+    },
+)
+COMMANDS: tuple[Command, ...] = (
+    Command("check", "which Datameer commands this server has (sends nothing that can change anything)", _check),
+    Command("status", "status of the job's latest execution", _status, (_JOB,)),
+    Command(
+        "history",
+        "executions of a job configuration, newest first",
+        _history,
+        (
+            _CONFIGURATION_ID,
+            Option(("--start",), {"type": int, "default": 0, "help": "skip this many executions (default 0)"}),
+            Option(("--length",), {"type": int, "default": 10, "help": "list at most this many (default 10)"}),
+        ),
+    ),
+    Command("active", "executions running or waiting now", _active),
+    Command(
+        "trigger",
+        "start a run of the job",
+        _trigger,
+        (
+            _JOB,
+            Option(
+                ("--wait",),
+                {"action": "store_true", "help": "wait until the run has finished; exit 1 unless it succeeded"},
+            ),
+            Option(
+                ("--timeout",),
+                {
+                    "type": float,
+                    "default": 3600.0,
+                    "help": "with --wait: give up after this many seconds (default 3600)",
+                },
+            ),
+            Option(
+                ("--poll-interval",),
+                {"type": float, "default": 5.0, "help": "with --wait: seconds between status reads (default 5)"},
+            ),
+        ),
+    ),
+    Command(
+        "stop",
+        "stop the job's current run",
+        _stop,
+        (
+            _JOB,
+            Option(("--execution-id",), {"type": int, "help": "stop only if this execution is the job's current run"}),
+        ),
+    ),
+)
+_COMMON = (
+    Option(
+        ("--conn-id",),
+        {"default": DEFAULT_CONN_ID, "help": f"the Airflow connection to use (default {DEFAULT_CONN_ID})"},
+    ),
+    Option(
+        ("--output",), {"choices": ("table", "json"), "default": "table", "help": "a readable table (default) or JSON"}
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------- running
+def execute(command: Command, args: argparse.Namespace, out: Any = None, err: Any = None) -> int:
+    """Run one parsed command; print its result or a one-line error. Returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        outcome = command.run(_quiet_hook(args.conn_id), args)
+    except Exception as exc:  # every failure is one line, never a traceback
+        print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
+        return 1
+    print(render(outcome, args.output), file=out)
+    return 0 if outcome.ok else 1
+
+
+def describe_failure(exc: BaseException, conn_id: str) -> str:
+    """One line that names the problem and the fix."""
+    from airflow_provider_datameer.errors import DatameerError
+
+    if isinstance(exc, CommandError):
+        return str(exc)
+    if isinstance(exc, DatameerError):
+        return f"connection {conn_id!r}: {exc}"
+    if type(exc).__name__ == "AirflowNotFoundException":
+        return (
+            f"there is no Airflow connection {conn_id!r}: create it (`airflow connections add {conn_id} "
+            f"--conn-type datameer --conn-host ... --conn-login ... --conn-password ...`, or the environment "
+            f"variable AIRFLOW_CONN_{conn_id.upper()}), or name another one with --conn-id"
+        )
+    if isinstance(exc, ValueError):
+        return f"{exc} (check the arguments and the connection {conn_id!r})"
+    text = " ".join(str(exc).split())
+    return f"unexpected {type(exc).__name__}: {text[:300]}"
+
+
+def _quiet_hook(conn_id: str) -> Any:
+    """A hook whose retry notices stay out of the output: the final error line says what happened.
+
+    ``_log`` is where Airflow's ``LoggingMixin`` keeps the logger it would otherwise create (2.x and 3.x).
+    """
+    import logging
+
+    from airflow_provider_datameer.hooks.datameer import DatameerHook
+
+    hook = DatameerHook(datameer_conn_id=conn_id)
+    quiet = logging.getLogger("airflow_provider_datameer.cli.hook")
+    quiet.setLevel(logging.ERROR)
+    hook._log = quiet  # type: ignore[assignment]  # a stdlib logger: the interface the hook uses on 2.x and 3.x
+    return hook
+
+
+def render(outcome: Outcome, output: str) -> str:
+    if output == "json":
+        return json.dumps(outcome.data, indent=2, default=str)
+    parts = [_table(outcome.rows)] if outcome.rows else []
+    parts += outcome.lines
+    return "\n".join(parts)
+
+
+def _table(rows: Sequence[dict[str, Any]]) -> str:
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [["" if row.get(h) is None else str(row.get(h)) for h in headers] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Talk to Datameer through an Airflow connection.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        for option in command.options + _COMMON:
+            command_parser.add_argument(*option.flags, **option.kwargs)
+        command_parser.set_defaults(func=_runner(command))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m airflow_provider_datameer``: parse, run, return the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args, exit_code=True)
+
+
+def _runner(command: Command) -> Callable[..., int]:
+    def run(args: argparse.Namespace, exit_code: bool = False) -> int:
+        code = execute(command, args)
+        if code and not exit_code:  # under `airflow`, whose main() ignores what the command returns
+            raise SystemExit(code)
+        return code
+
+    run.__name__ = f"datameer_{command.name}"
+    return run
+
+
+def get_cli_commands() -> list[Any]:
+    """The ``airflow datameer`` command group (the provider info's ``cli`` key, Airflow 3.2+)."""
+    from airflow.cli.cli_config import ActionCommand, Arg, GroupCommand
+
+    return [
+        GroupCommand(
+            name="datameer",
+            help="Check a Datameer server; read, trigger and stop Datameer jobs",
+            subcommands=[
+                ActionCommand(
+                    name=command.name,
+                    help=command.help,
+                    func=_runner(command),
+                    args=[Arg(option.flags, **option.kwargs) for option in command.options + _COMMON],
+                )
+                for command in COMMANDS
+            ],
+        )
+    ]
