@@ -11,10 +11,14 @@ the fix, never a traceback. Nothing heavy is imported before a command runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import logging
 import sys
 import time
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import datetime
 from enum import Enum
@@ -242,7 +246,8 @@ def execute(command: Command, args: argparse.Namespace, out: Any = None, err: An
     """Run one parsed command; print its result or a one-line error. Returns the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
-        outcome = command.run(_quiet_hook(args.conn_id), args)
+        with _airflow_kept_quiet():
+            outcome = command.run(_quiet_hook(args.conn_id), args)
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
         return 1
@@ -270,13 +275,31 @@ def describe_failure(exc: BaseException, conn_id: str) -> str:
     return f"unexpected {type(exc).__name__}: {text[:300]}"
 
 
+@contextlib.contextmanager
+def _airflow_kept_quiet() -> Iterator[None]:
+    """Keep Airflow's own notices out of the command's output (on 2.x its log handler writes to stdout).
+
+    Importing Airflow prints deprecation notices (2.x); reading a connection logs "Retrieving connection"
+    and, without a Fernet key, a warning. None is about this command: stderr is held back while Airflow
+    is imported, and the ``airflow`` loggers say only errors while the command runs.
+    """
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        import airflow_provider_datameer.hooks.datameer  # noqa: F401
+    airflow_logger = logging.getLogger("airflow")
+    level = airflow_logger.level
+    airflow_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        airflow_logger.setLevel(level)
+
+
 def _quiet_hook(conn_id: str) -> Any:
     """A hook whose retry notices stay out of the output: the final error line says what happened.
 
     ``_log`` is where Airflow's ``LoggingMixin`` keeps the logger it would otherwise create (2.x and 3.x).
     """
-    import logging
-
     from airflow_provider_datameer.hooks.datameer import DatameerHook
 
     hook = DatameerHook(datameer_conn_id=conn_id)
