@@ -5,7 +5,7 @@ takes the result (:meth:`~ExecutionWatch.observe`) or the error (:meth:`~Executi
 with a :class:`Verdict` once the wait is over. Poke mode, the worker-side wait and the triggerer drive the
 same object through :func:`poll_once` (blocking) or :func:`apoll_once` (async), so they decide alike.
 
-Rules (DESIGN.md §4): a status for an older execution than the pinned one means ours is not visible yet; a
+Rules (docs/datameer-api.md): a status for an older execution than the pinned one means ours is not visible yet; a
 newer one means ours is read from job details from then on; a stale terminal status never ends the wait.
 ``_NONE`` is pending for a grace period. Transient errors are tolerated for a bounded run of polls;
 authentication, not-found and malformed answers end the wait at once.
