@@ -101,13 +101,23 @@ class Report:
         return [f.command for f in self.findings if f.state == state]
 
     @property
+    def connected(self) -> bool:
+        """The server answered license-details as Datameer does: right address, credentials accepted."""
+        return any(f.command == VERSION_COMMAND and f.state == FOUND for f in self.findings)
+
+    @property
     def complete(self) -> bool:
         """Every probed command was found (commands that were not probed do not count against it)."""
         return all(f.state in (FOUND, NOT_PROBED) for f in self.findings)
 
     def summary(self) -> str:
         """One line for the connection form's Test button."""
-        head = f"Connected to Datameer {self.server_version or '(version unknown)'}"
+        if self.connected:
+            head = f"Connected to Datameer {self.server_version or '(version unknown)'}"
+        else:
+            license_finding = next((f for f in self.findings if f.command == VERSION_COMMAND), None)
+            detail = f" ({license_finding.detail})" if license_finding else ""
+            head = f"Not connected: the server did not answer license-details as Datameer does{detail}"
         parts = []
         missing, unknown = self.commands(MISSING), self.commands(UNKNOWN)
         if not missing and not unknown:
@@ -129,6 +139,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         return {
             "server_version": self.server_version,
+            "connected": self.connected,
             "complete": self.complete,
             "findings": [f.to_dict() for f in self.findings],
             "warnings": list(self.warnings),

@@ -207,14 +207,16 @@ class DatameerHook(BaseHook):
         """Airflow's "Test" button: which commands the server has (:mod:`~airflow_provider_datameer.discovery`).
 
         One request per command, none that can change anything, no retry. False when the server cannot be
-        reached, refuses the credentials or the connection is invalid; missing commands are in the message.
+        reached, refuses the credentials, does not answer as Datameer or the connection is invalid; missing
+        commands are named in the message.
         """
         from airflow_provider_datameer.discovery import discover
 
         try:
-            return True, discover(self).summary()
+            report = discover(self)
         except (DatameerError, ValueError) as exc:
             return False, str(exc)
+        return report.connected, report.summary()
 
     # ------------------------------------------------------------------------------------------ async twins
     async def aget_job_status(self, job_id: JobId) -> ExecutionStatus:

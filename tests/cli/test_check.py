@@ -132,3 +132,12 @@ def test_test_button_fails_fast_when_unreachable(emulator, monkeypatch):
 
     assert not ok
     assert "could not connect to Datameer" in message
+
+
+def test_test_button_fails_when_the_server_is_not_datameer(emulator, datameer_conn):
+    datameer_conn(base_path="/wrong/prefix")  # every URL 404: not a Datameer at this address
+
+    ok, message = DatameerHook().test_connection()
+
+    assert not ok
+    assert message.startswith("Not connected: the server did not answer license-details as Datameer does (HTTP 404")

@@ -227,3 +227,24 @@ def test_report_as_json_is_plain_data():
     data = json.loads(json.dumps(report.to_dict()))
     assert data["complete"] is False
     assert {f["command"]: f["state"] for f in data["findings"]}["trigger_v2"] == MISSING
+
+
+@pytest.mark.parametrize(
+    ("license_answer", "fragment"),
+    [
+        (answer(404, SERVLET_404 % b"/rest/license-details", HTML), "HTTP 404 and not a Datameer answer"),
+        (
+            answer(302, b"", {"Location": "https://sso.example.com/login"}),
+            "redirected to https://sso.example.com/login",
+        ),
+    ],
+)
+def test_a_server_that_does_not_answer_license_details_is_not_connected(license_answer, fragment):
+    license_finding = discovery.judge(probe_for("license"), license_answer)
+    rest = [f for f in findings({}) if f.command != "license"]
+
+    report = discovery.report([license_finding, *rest], None)
+
+    assert not report.connected
+    assert report.summary().startswith("Not connected: the server did not answer license-details as Datameer does")
+    assert fragment in report.summary()
