@@ -280,15 +280,16 @@ def _airflow_kept_quiet() -> Iterator[None]:
     """Keep Airflow's own notices out of the command's output (on 2.x its log handler writes to stdout).
 
     Importing Airflow prints deprecation notices (2.x); reading a connection logs "Retrieving connection"
-    and, without a Fernet key, a warning. None is about this command: stderr is held back while Airflow
-    is imported, and the ``airflow`` loggers say only errors while the command runs.
+    and, without a Fernet key, a warning; a metadata database without tables (2.x) logs a traceback before
+    the environment variable is tried. None is about this command, whose own error line says what failed:
+    stderr is held back while Airflow is imported, and the ``airflow`` loggers are silent while it runs.
     """
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         import airflow_provider_datameer.hooks.datameer  # noqa: F401
     airflow_logger = logging.getLogger("airflow")
     level = airflow_logger.level
-    airflow_logger.setLevel(logging.ERROR)
+    airflow_logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
