@@ -124,8 +124,6 @@ def wait_for_execution(
     *,
     timeout: float,
     poll_interval: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Any:
     """Poll until ``execution_id`` of ``job`` has finished and return its status (a ``DatameerJobStatus``).
 
@@ -135,7 +133,7 @@ def wait_for_execution(
     """
     from airflow_provider_datameer.status import TERMINAL_STATES
 
-    deadline = clock() + timeout
+    deadline = time.monotonic() + timeout
     while True:
         latest = hook.get_job_status(job)
         if execution_id is not None and latest.execution_id is not None and latest.execution_id > execution_id:
@@ -146,13 +144,13 @@ def wait_for_execution(
             status = None  # ours is not visible yet
         if status in TERMINAL_STATES:
             return status
-        if clock() + poll_interval > deadline:
+        if time.monotonic() + poll_interval > deadline:
             raise CommandError(
                 f"execution {execution_id} of job {job} has not finished within {timeout:g} s (last status "
                 f"{status or 'not visible yet'}); it keeps running: stop it with `{PROG} stop {job}` or wait "
                 "longer with --timeout"
             )
-        sleep(poll_interval)
+        time.sleep(poll_interval)
 
 
 class CommandError(Exception):
@@ -171,6 +169,17 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime):
         return value.isoformat()
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
 
@@ -209,14 +218,14 @@ COMMANDS: tuple[Command, ...] = (
             Option(
                 ("--timeout",),
                 {
-                    "type": float,
+                    "type": _seconds,
                     "default": 3600.0,
                     "help": "with --wait: give up after this many seconds (default 3600)",
                 },
             ),
             Option(
                 ("--poll-interval",),
-                {"type": float, "default": 5.0, "help": "with --wait: seconds between status reads (default 5)"},
+                {"type": _seconds, "default": 5.0, "help": "with --wait: seconds between status reads (default 5)"},
             ),
         ),
     ),

@@ -168,8 +168,17 @@ def test_unknown_job_is_one_line_and_exit_1(emulator, datameer_conn, capsys, arg
     assert emulator.client.state()["executions"] in ([], {})
 
 
-def test_bad_arguments_are_argparse_errors(capsys):
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["history", "41", "--length", "many"], "invalid int value: 'many'"),
+        (["trigger", "48", "--wait", "--poll-interval", "0"], "expected a positive number of seconds, got '0'"),
+        (["trigger", "48", "--wait", "--timeout", "-5"], "expected a positive number of seconds, got '-5'"),
+        (["check", "--output", "yaml"], "invalid choice: 'yaml'"),
+    ],
+)
+def test_bad_arguments_are_argparse_errors(capsys, argv, fragment):
     with pytest.raises(SystemExit) as exit_info:
-        main(["history", "41", "--length", "many"])
+        main(argv)
     assert exit_info.value.code == 2
-    assert "invalid int value: 'many'" in capsys.readouterr().err
+    assert fragment in capsys.readouterr().err
