@@ -272,7 +272,10 @@ def describe_failure(exc: BaseException, conn_id: str) -> str:
         return str(exc)
     if isinstance(exc, DatameerError):
         return f"connection {conn_id!r}: {exc}"
-    if type(exc).__name__ == "AirflowNotFoundException":
+    # Airflow 3.1's task SDK, asked outside a task for a connection no secrets backend has, fails to
+    # import its supervisor channel instead of raising AirflowNotFoundException.
+    missing_on_3_1 = isinstance(exc, ImportError) and "SUPERVISOR_COMMS" in str(exc)
+    if type(exc).__name__ == "AirflowNotFoundException" or missing_on_3_1:
         return (
             f"there is no Airflow connection {conn_id!r}: create it (`airflow connections add {conn_id} "
             f"--conn-type datameer --conn-host ... --conn-login ... --conn-password ...`, or the environment "
