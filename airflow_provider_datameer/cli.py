@@ -256,7 +256,7 @@ def execute(command: Command, args: argparse.Namespace, out: Any = None, err: An
     out, err = out or sys.stdout, err or sys.stderr
     try:
         with _airflow_kept_quiet():
-            outcome = command.run(_quiet_hook(args.conn_id), args)
+            outcome = command.run(_command_line_hook(args.conn_id), args)
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
         return 1
@@ -272,10 +272,7 @@ def describe_failure(exc: BaseException, conn_id: str) -> str:
         return str(exc)
     if isinstance(exc, DatameerError):
         return f"connection {conn_id!r}: {exc}"
-    # Airflow 3.1's task SDK, asked outside a task for a connection no secrets backend has, fails to
-    # import its supervisor channel instead of raising AirflowNotFoundException.
-    missing_on_3_1 = isinstance(exc, ImportError) and "SUPERVISOR_COMMS" in str(exc)
-    if type(exc).__name__ == "AirflowNotFoundException" or missing_on_3_1:
+    if type(exc).__name__ == "AirflowNotFoundException":
         return (
             f"there is no Airflow connection {conn_id!r}: create it (`airflow connections add {conn_id} "
             f"--conn-type datameer --conn-host ... --conn-login ... --conn-password ...`, or the environment "
@@ -308,14 +305,24 @@ def _airflow_kept_quiet() -> Iterator[None]:
         airflow_logger.setLevel(level)
 
 
-def _quiet_hook(conn_id: str) -> Any:
-    """A hook whose retry notices stay out of the output: the final error line says what happened.
+def _command_line_hook(conn_id: str) -> Any:
+    """A hook that finds the connection where Airflow's own CLI does, and whose retry notices stay out of the
+    output (the final error line says what happened).
 
     ``_log`` is where Airflow's ``LoggingMixin`` keeps the logger it would otherwise create (2.x and 3.x).
     """
     from airflow_provider_datameer.hooks.datameer import DatameerHook
 
-    hook = DatameerHook(datameer_conn_id=conn_id)
+    class CommandLineHook(DatameerHook):
+        @classmethod
+        def get_connection(cls, conn_id: str) -> Any:
+            """Outside a task Airflow 3's task SDK sees environment variables and secrets backends only; the
+            core model also reads the metadata database, where connections made in the UI live."""
+            from airflow.models.connection import Connection
+
+            return Connection.get_connection_from_secrets(conn_id)
+
+    hook = CommandLineHook(datameer_conn_id=conn_id)
     quiet = logging.getLogger("airflow_provider_datameer.cli.hook")
     quiet.setLevel(logging.ERROR)
     hook._log = quiet  # type: ignore[assignment]  # a stdlib logger: the interface the hook uses on 2.x and 3.x

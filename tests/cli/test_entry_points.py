@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import connection_json
+from tests.conftest import PASSWORD, connection_json
 
 SECRET = "s3cret-Pa55word"
 
@@ -88,3 +88,27 @@ def test_airflow_datameer_commands(emulator, tmp_path):
     assert code == 1
     assert "File doesn't exist or isn't accessible" in err
     assert "Traceback" not in err
+
+
+def test_a_connection_made_in_the_ui_is_found_in_the_metadata_database(emulator, migrated_home, tmp_path):
+    """Outside a task, Airflow 3's task SDK does not read the metadata DB; the CLI must (seen failing)."""
+    from urllib.parse import urlsplit
+
+    from tests.airflow_runner import AIRFLOW, airflow_env
+
+    home = tmp_path / "home"
+    shutil.copytree(migrated_home, home)
+    env = airflow_env(home)
+    port = urlsplit(emulator.url).port
+    uri = f"datameer://admin:{PASSWORD}@127.0.0.1:{port}"
+    added = subprocess.run(
+        [AIRFLOW, "connections", "add", "dm_db", "--conn-uri", uri], env=env, capture_output=True, text=True
+    )
+    assert added.returncode == 0, added.stdout + added.stderr
+
+    done = subprocess.run(
+        module("check", "--conn-id", "dm_db", "--output", "json"), env=env, capture_output=True, text=True, timeout=240
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert '"complete": true' in done.stdout
