@@ -208,10 +208,10 @@ def _finding(probe: Probe, state: str, detail: str, status: int | None, allowed:
     return Finding(probe.command, e.method, e.path, state, detail, probe.sent, status, allowed)
 
 
-Verdict = tuple[str, str]
+Judgement = tuple[str, str]
 
 
-def _common(response: Response) -> Verdict | None:
+def _common(response: Response) -> Judgement | None:
     """Answers that mean the same whatever was probed: credentials and redirects."""
     status = response.status
     if status == 401:
@@ -224,7 +224,7 @@ def _common(response: Response) -> Verdict | None:
     return None
 
 
-def _judge_read(probe: Probe, response: Response, unknown_url: Response | None) -> Verdict:
+def _judge_read(probe: Probe, response: Response, unknown_url: Response | None) -> Judgement:
     common = _common(response)
     if common:
         return common
@@ -249,7 +249,7 @@ def _judge_read(probe: Probe, response: Response, unknown_url: Response | None) 
     return UNKNOWN, f"HTTP {status}: {_snippet(response)}"
 
 
-def _judge_stand_in(probe: Probe, response: Response, unknown_url: Response | None) -> Verdict:
+def _judge_stand_in(probe: Probe, response: Response, unknown_url: Response | None) -> Judgement:
     common = _common(response)
     if common:
         return common
