@@ -50,4 +50,6 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "extra-links": ["airflow_provider_datameer.links.datameer.DatameerJobLink"],
         "connection-types": [provider_info_connection_type("airflow_provider_datameer.hooks.datameer.DatameerHook")],
+        # `airflow datameer ...` on Airflow 3.2+; older versions ignore the key (python -m airflow_provider_datameer).
+        "cli": ["airflow_provider_datameer.cli.get_cli_commands"],
     }

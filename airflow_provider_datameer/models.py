@@ -1,6 +1,6 @@
 """Typed results of Datameer commands and the pure parsers that build them from decoded JSON.
 
-Parsers are lenient where datameer-rest-api.md says Datameer varies (status spelling, the three date
+Parsers are lenient where docs/datameer-api.md says Datameer varies (status spelling, the three date
 formats and their JDK variants, numbers sent as strings, absent or ``null`` keys) and strict about shape:
 a body of the wrong kind raises :class:`ShapeError`, which :mod:`airflow_provider_datameer.api` turns into
 a :class:`~airflow_provider_datameer.errors.DatameerUnexpectedResponseError` naming the command.

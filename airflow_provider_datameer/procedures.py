@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow_provider_datameer.api import GENERATIONS, Request, details_request, kill_request
 from airflow_provider_datameer.config import DatameerConnectionConfig
-from airflow_provider_datameer.errors import DatameerError, DatameerUnexpectedResponseError
+from airflow_provider_datameer.errors import DatameerError, DatameerNotFoundError, DatameerUnexpectedResponseError
 from airflow_provider_datameer.models import ExecutionStatus, JobDetails
 from airflow_provider_datameer.procedure import Procedure, Sleep
 from airflow_provider_datameer.retry import retried
@@ -95,7 +95,12 @@ def stop(
         return _refused_or_idle(settings, latest, target)
     current: ExecutionStatus | JobDetails = latest
     if target != latest.execution_id:
-        current = yield from call(config, details_request(config.endpoints, target), log)
+        try:
+            current = yield from call(config, details_request(config.endpoints, target), log)
+        except DatameerNotFoundError:
+            if owned:
+                raise
+            return _refused_or_idle(settings, latest, target)
         owned = owned or _names_job(current, settings, latest)
         if not owned:
             return _refused_or_idle(settings, latest, target)

@@ -1,4 +1,4 @@
-"""Datameer job statuses and what each one means for a waiting task (DESIGN.md §4).
+"""Datameer job statuses and what each one means for a waiting task (docs/datameer-api.md).
 
 The sets below are the only place where a status is classified; sensors, triggers and operators
 ask them instead of spelling status names.

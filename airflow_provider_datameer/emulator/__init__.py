@@ -1,6 +1,6 @@
 """A stateful fake Datameer REST server (aiohttp) for local DAG development, tests, demos and benchmarks.
 
-Bodies follow datameer-rest-api.md §7 exactly where documented; every choice for what the reference leaves
+Bodies follow docs/datameer-api.md exactly where documented; every choice for what the reference leaves
 open is a labelled assumption in the module that makes it (model.py, render.py, endpoints.py) and can
 often be switched with a knob (switches.py). Standalone: imports neither Airflow nor the rest of the
 provider.

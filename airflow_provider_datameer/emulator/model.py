@@ -12,7 +12,7 @@ execution early moves its end to "now" and re-plans the executions queued behind
 and only on a stop). Job fields are copied into the execution when it is created, so editing a job
 affects later runs only. Wall-clock dates come from ``time.time()`` taken at creation plus monotonic offsets.
 
-Assumptions (the reference leaves these open; see datameer-rest-api.md §7.6-§7.9, §11):
+Assumptions (the reference leaves these open; see docs/datameer-api.md):
 - Trigger while queued/running follows the ``trigger_while_running`` knob: queue behind (default), return
   the active execution, or fail. Sequential trigger always queues behind; with nothing active it is a
   normal trigger.

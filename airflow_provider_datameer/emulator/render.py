@@ -1,11 +1,11 @@
-"""Response bodies, shaped exactly as datameer-rest-api.md §7 shows them (keys, key order, types).
+"""Response bodies, shaped exactly as docs/datameer-api.md shows them (keys, key order, types).
 
-Documented (§7): V1 status incl. ``{}``; every V2 status case (``_NONE`` with only two keys, QUEUED with an
+Documented: V1 status incl. ``{}``; every V2 status case (``_NONE`` with only two keys, QUEUED with an
 explicit ``"start-time": null`` and no stop-time, RUNNING with string ``estimate-time``/``job-progress``,
 finished with stop-time); history entries; pre-7.4 job-details; V2 trigger success; V2 failure body;
 license-details. Assumptions: WAITING_FOR_OTHER_JOB in V2 has the QUEUED shape; ERROR has the COMPLETED
 shape; job-details of an unfinished run has null dates; list-running elements
-``{"id", "jobConfigurationId", "jobStatus"}`` are invented (§7.5); counters are synthesised from the
+``{"id", "jobConfigurationId", "jobStatus"}`` are invented; counters are synthesised from the
 job's ``records`` (import/link/upload: the seven IMPORT_* keys, export: three EXPORT_* keys, workbook and
 every ERROR run: ``{}``); COMPLETED_WITH_WARNINGS drops 1 % of the records (at least one). Invented to
 test robustness (switch ``details_shape=newer``): a job-details body without ``jobStatus``.
@@ -64,14 +64,14 @@ def v1_status_string(status: str, switches: dict[str, Any]) -> str:
 
 
 def v1_status(ex: Execution | None, now: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.1: {"id": <execution id>, "jobStatus": ...} or {} when never triggered."""
+    """V1 status: {"id": <execution id>, "jobStatus": ...} or {} when never triggered."""
     if ex is None:
         return {}
     return {"id": ex.id, "jobStatus": v1_status_string(ex.reported_status(now), switches)}
 
 
 def list_running_entry(ex: Execution, configuration_id: int, now: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.5, invented element shape."""
+    """list-running: invented element shape."""
     return {
         "id": ex.id,
         "jobConfigurationId": configuration_id,
@@ -96,7 +96,7 @@ def _counters(job_type: str, records: int, dropped: int) -> dict[str, int]:
 
 
 def job_details(ex: Execution, configuration_id: int, now: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.4 pre-7.4 shape (no field names the job, the configuration or the execution); counters scale
+    """Job details, pre-7.4 shape (no field names the job, the configuration or the execution); counters scale
     with run progress and are {} for workbooks and ERROR runs. ``details_shape=newer`` returns
     `newer_job_details` instead."""
     status = ex.status(now)
@@ -167,7 +167,7 @@ def _estimate(ex: Execution, now: float) -> str:
 
 
 def v2_status(ex: Execution | None, now: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.2, every documented case; the shape follows the real phase, the string may be forced."""
+    """V2 status, every documented case; the shape follows the real phase, the string may be forced."""
     if ex is None:
         return {"status": "success", "job-status": "_NONE"}
     phase = ex.status(now)
@@ -190,7 +190,7 @@ def v2_status(ex: Execution | None, now: float, switches: dict[str, Any]) -> dic
 
 
 def v2_trigger(ex: Execution) -> dict[str, Any]:
-    """§7.6 V2 trigger success."""
+    """V2 trigger success."""
     return {
         "status": "success",
         "job-execution-id": ex.id,
@@ -203,7 +203,7 @@ def v2_trigger(ex: Execution) -> dict[str, Any]:
 
 
 def license_details(started: float, switches: dict[str, Any]) -> dict[str, Any]:
-    """§7.10 shape; dates relative to the server start so they look current."""
+    """license-details shape; dates relative to the server start so they look current."""
     style = switches["date_format"]
     return {
         "ProductId": "4c4038ba-7d2e-4a51-9a43-0e3a1a7b0001",

@@ -1,6 +1,6 @@
 """Knobs ("switches") that select between behaviours the Datameer reference leaves open.
 
-Defaults follow datameer-rest-api.md §11. Each knob has a fixed set of allowed values (or a type), so a
+Defaults: see docs/datameer-api.md. Each knob has a fixed set of allowed values (or a type), so a
 typo in a CLI flag, jobs file or control-API call is rejected with a message naming the knob and what
 it accepts, instead of being silently ignored.
 """

@@ -253,12 +253,19 @@ class DatameerHook(BaseHook):
         return self._call("license")
 
     def test_connection(self) -> tuple[bool, str]:
-        """Airflow's "Test" button: reach license-details with the connection's credentials."""
+        """Airflow's "Test" button: which commands the server has (:mod:`~airflow_provider_datameer.discovery`).
+
+        One request per command, none that can change anything, no retry. False when the server cannot be
+        reached, refuses the credentials, does not answer as Datameer or the connection is invalid; missing
+        commands are named in the message.
+        """
+        from airflow_provider_datameer.discovery import discover
+
         try:
-            version = self.get_server_version()
+            report = discover(self)
         except (DatameerError, ValueError) as exc:
             return False, str(exc)
-        return True, f"Connected to Datameer {version.version}"
+        return report.connected, report.summary()
 
     # ------------------------------------------------------------------------------------------ async twins
     async def aget_job_status(self, job_id: JobId) -> ExecutionStatus:

@@ -233,5 +233,5 @@ def test_get_server_version_and_test_connection(emulator, version):
 
     server = hook.get_server_version()
     assert (server.version, server.license_type) == (version, "Enterprise")
-    assert hook.test_connection() == (True, f"Connected to Datameer {version}")
+    assert hook.test_connection() == (True, f"Connected to Datameer {version}; all 12 commands found")
     assert [r["path"] for r in logged(emulator, "license")] == ["/rest/license-details"] * 2

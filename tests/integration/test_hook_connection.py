@@ -167,7 +167,8 @@ async def test_the_password_is_in_no_message_repr_or_log_line(monkeypatch, via, 
             except DatameerError as exc:
                 texts += [str(exc), repr(exc), repr(exc.args), str(exc.__context__), str(exc.__cause__)]
             texts += [repr(hook.config), str(hook.config), str(hook.test_connection())]
-        assert [r["status"] for r in server.client.requests("status_v2")] == [500, 200, 401]
+        polls = [r for r in server.client.requests("status_v2") if "2147483647" not in r["path"]]  # not probes
+        assert [r["status"] for r in polls] == [500, 200, 401]
 
     lines = log_lines()
     assert "Datameer status_v2: GET /api/job-execution/48/status" in lines  # the hook's own DEBUG line

@@ -8,6 +8,7 @@ from importlib import resources
 from importlib.metadata import entry_points
 
 import jsonschema
+import pytest
 
 from airflow_provider_datameer import __version__, get_provider_info
 
@@ -56,3 +57,39 @@ def test_providers_manager_lists_provider_and_connection_type():
     assert {"extra__datameer__verify", "extra__datameer__timeout", "extra__datameer__endpoints"} <= set(widgets)
     assert manager.field_behaviours["datameer"]["relabeling"]["host"] == "Datameer host or URL"
     assert "airflow_provider_datameer.links.datameer.DatameerJobLink" in manager.extra_links_class_names
+
+
+def _airflow_has_provider_cli() -> bool:
+    from airflow import __version__
+
+    return tuple(int(part) for part in __version__.split(".")[:2]) >= (3, 2)
+
+
+def test_cli_key_names_the_datameer_command_group():
+    """The key validates on every Airflow (above); Airflow before 3.2 ignores it, the function still builds."""
+    import importlib
+
+    info = get_provider_info()
+    assert info["cli"] == ["airflow_provider_datameer.cli.get_cli_commands"]
+    module, _, name = info["cli"][0].rpartition(".")
+    [group] = getattr(importlib.import_module(module), name)()
+    assert group.name == "datameer"
+    assert [command.name for command in group.subcommands] == [
+        "check",
+        "status",
+        "history",
+        "active",
+        "trigger",
+        "stop",
+    ]
+
+
+@pytest.mark.skipif(not _airflow_has_provider_cli(), reason="provider CLI commands need Airflow 3.2+")
+def test_airflow_cli_parser_has_airflow_datameer():
+    from airflow.cli import cli_parser
+
+    parser = cli_parser.get_parser()
+    args = parser.parse_args(["datameer", "trigger", "48", "--wait", "--timeout", "60", "--conn-id", "dm"])
+
+    assert args.func.__name__ == "datameer_trigger"
+    assert (args.job, args.wait, args.timeout, args.conn_id, args.output) == ("48", True, 60.0, "dm", "table")

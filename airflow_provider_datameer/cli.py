@@ -1,0 +1,373 @@
+"""The command line: ``python -m airflow_provider_datameer <command>`` and, on Airflow 3.2+, ``airflow datameer``.
+
+Commands: ``check`` (which commands the server has, see :mod:`~airflow_provider_datameer.discovery`),
+``status``, ``history``, ``active``, ``trigger`` and ``stop``; each takes ``--conn-id`` and ``--output
+table|json``. The commands are declared once (:data:`COMMANDS`) and built either into an ``argparse``
+parser (:func:`main`) or into Airflow's CLI objects (:func:`get_cli_commands`, named by the provider info's
+``cli`` key). Exit code 0 on success, 1 on failure; a failure is one line on stderr naming the problem and
+the fix, never a traceback. Nothing heavy is imported before a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+PROG = "python -m airflow_provider_datameer"
+DEFAULT_CONN_ID = "datameer_default"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One argument, in the keyword arguments that ``argparse`` and Airflow's ``Arg`` both accept."""
+
+    flags: tuple[str, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command found: ``data`` for ``--output json``, ``rows`` (or ``lines``) for the table."""
+
+    ok: bool
+    data: Any
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    run: Callable[[Any, argparse.Namespace], Outcome]
+    options: tuple[Option, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def _check(hook: Any, args: argparse.Namespace) -> Outcome:
+    from airflow_provider_datameer.discovery import discover
+
+    report = discover(hook)
+    rows = [
+        {"command": f.command, "route": f"{f.method} {f.path}", "result": f.state, "detail": f.detail}
+        for f in report.findings
+    ]
+    lines = [f"Datameer {report.server_version or '(version unknown)'}"]
+    lines += [f"warning: {text}" for text in report.warnings]
+    lines += [f"fix: {text}" for text in report.fixes]
+    return Outcome(report.complete, report.to_dict(), rows, lines)
+
+
+def _status(hook: Any, args: argparse.Namespace) -> Outcome:
+    status = _plain(hook.get_job_status(args.job))
+    return Outcome(True, status, [status])
+
+
+def _history(hook: Any, args: argparse.Namespace) -> Outcome:
+    entries = [_plain(e) for e in hook.get_job_history(args.configuration_id, start=args.start, length=args.length)]
+    return Outcome(True, entries, entries, [] if entries else ["no executions"])
+
+
+def _active(hook: Any, args: argparse.Namespace) -> Outcome:
+    jobs = [_plain(j) for j in hook.list_active_jobs()]
+    return Outcome(True, jobs, jobs, [] if jobs else ["no active executions"])
+
+
+def _trigger(hook: Any, args: argparse.Namespace) -> Outcome:
+    started = hook.trigger_job(args.job)
+    data: dict[str, Any] = {"job": args.job, **_plain(started)}
+    if not args.wait:
+        return Outcome(True, data, [data])
+    verdict = wait_for_execution(
+        hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
+    )
+    if verdict.status == "timeout":
+        raise CommandError(
+            f"execution {started.execution_id} of job {args.job} has not finished within {args.timeout:g} s (last "
+            f"status {verdict.job_status or 'not visible yet'}); it keeps running: stop it with `{PROG} stop "
+            f"{args.job} --execution-id {started.execution_id}` or wait longer with --timeout"
+        )
+    data["status"] = verdict.job_status
+    passed = verdict.status == "success"
+    return Outcome(passed, data, [data], [] if passed else [verdict.message])
+
+
+def _stop(hook: Any, args: argparse.Namespace) -> Outcome:
+    """The operators' stop procedure: a named execution is stopped only if it is the job's (by id)."""
+    from airflow_provider_datameer.procedures import stop
+
+    settings = _settings(hook, args.job).bind(args.job, args.execution_id, owned=False)
+    outcome = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
+    if outcome.refused:
+        raise CommandError(f"{outcome.message} Nothing was stopped.")
+    status = outcome.status.value if outcome.status else None
+    data = {"job": args.job, "execution_id": outcome.execution_id, "status_before": status, "stopped": outcome.stopped}
+    return Outcome(True, data, [data], [] if outcome.stopped else [outcome.message])
+
+
+def wait_for_execution(hook: Any, job: str, execution_id: int | None, *, timeout: float, poll_interval: float) -> Any:
+    """Wait with the operators' own wait procedure, in this process; returns its verdict (timeout included)."""
+    from airflow_provider_datameer.procedures import wait
+    from airflow_provider_datameer.waiting import ExecutionWatch
+
+    settings = _settings(hook, job, poll_interval=poll_interval, timeout=timeout).bind(job, execution_id, owned=True)
+    return hook.run(wait(ExecutionWatch(settings, log=hook.log), hook.config, hook.log))
+
+
+def _settings(hook: Any, job: str, **knobs: Any) -> Any:
+    from airflow_provider_datameer.settings import WaitSettings
+
+    return WaitSettings(job_id=job, datameer_conn_id=hook.datameer_conn_id, min_poll_interval=0.1, **knobs)
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message names the problem and the fix."""
+
+
+def _plain(value: Any) -> Any:
+    """A result object as JSON-safe primitives (enums by value, datetimes in ISO form)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+_JOB = Option(("job",), {"help": "the job: Datameer file id, file uuid or file path"})
+_CONFIGURATION_ID = Option(
+    ("configuration_id",),
+    {
+        "metavar": "CONFIGURATION_ID",
+        "help": "the job's configuration id (the 'ID' in its information dialog, not the file id)",
+    },
+)
+COMMANDS: tuple[Command, ...] = (
+    Command("check", "which Datameer commands this server has (sends nothing that can change anything)", _check),
+    Command("status", "status of the job's latest execution", _status, (_JOB,)),
+    Command(
+        "history",
+        "executions of a job configuration, newest first",
+        _history,
+        (
+            _CONFIGURATION_ID,
+            Option(("--start",), {"type": int, "default": 0, "help": "skip this many executions (default 0)"}),
+            Option(("--length",), {"type": int, "default": 10, "help": "list at most this many (default 10)"}),
+        ),
+    ),
+    Command("active", "executions running or waiting now", _active),
+    Command(
+        "trigger",
+        "start a run of the job",
+        _trigger,
+        (
+            _JOB,
+            Option(
+                ("--wait",),
+                {"action": "store_true", "help": "wait until the run has finished; exit 1 unless it succeeded"},
+            ),
+            Option(
+                ("--timeout",),
+                {
+                    "type": _seconds,
+                    "default": 3600.0,
+                    "help": "with --wait: give up after this many seconds (default 3600)",
+                },
+            ),
+            Option(
+                ("--poll-interval",),
+                {"type": _seconds, "default": 5.0, "help": "with --wait: seconds between status reads (default 5)"},
+            ),
+        ),
+    ),
+    Command(
+        "stop",
+        "stop the job's current run",
+        _stop,
+        (
+            _JOB,
+            Option(("--execution-id",), {"type": int, "help": "stop only if this execution is the job's current run"}),
+        ),
+    ),
+)
+_COMMON = (
+    Option(
+        ("--conn-id",),
+        {"default": DEFAULT_CONN_ID, "help": f"the Airflow connection to use (default {DEFAULT_CONN_ID})"},
+    ),
+    Option(
+        ("--output",), {"choices": ("table", "json"), "default": "table", "help": "a readable table (default) or JSON"}
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------- running
+def execute(command: Command, args: argparse.Namespace, out: Any = None, err: Any = None) -> int:
+    """Run one parsed command; print its result or a one-line error. Returns the exit code."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        with _airflow_kept_quiet():
+            outcome = command.run(_command_line_hook(args.conn_id), args)
+    except Exception as exc:  # every failure is one line, never a traceback
+        print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
+        return 1
+    print(render(outcome, args.output), file=out)
+    return 0 if outcome.ok else 1
+
+
+def describe_failure(exc: BaseException, conn_id: str) -> str:
+    """One line that names the problem and the fix."""
+    from airflow_provider_datameer.errors import DatameerError
+
+    if isinstance(exc, CommandError):
+        return str(exc)
+    if isinstance(exc, DatameerError):
+        return f"connection {conn_id!r}: {exc}"
+    if type(exc).__name__ == "AirflowNotFoundException":
+        return (
+            f"there is no Airflow connection {conn_id!r}: create it (`airflow connections add {conn_id} "
+            f"--conn-type datameer --conn-host ... --conn-login ... --conn-password ...`, or the environment "
+            f"variable AIRFLOW_CONN_{conn_id.upper()}), or name another one with --conn-id"
+        )
+    if isinstance(exc, ValueError):
+        return f"{exc} (check the arguments and the connection {conn_id!r})"
+    text = " ".join(str(exc).split())
+    return f"unexpected {type(exc).__name__}: {text[:300]}"
+
+
+@contextlib.contextmanager
+def _airflow_kept_quiet() -> Iterator[None]:
+    """Keep Airflow's own notices out of the command's output (on 2.x its log handler writes to stdout).
+
+    Importing Airflow prints deprecation notices (2.x); reading a connection logs "Retrieving connection"
+    and, without a Fernet key, a warning; a metadata database without tables (2.x) logs a traceback before
+    the environment variable is tried. None is about this command, whose own error line says what failed:
+    stderr is held back while Airflow is imported, and the ``airflow`` loggers are silent while it runs.
+    """
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        import airflow_provider_datameer.hooks.datameer  # noqa: F401
+    airflow_logger = logging.getLogger("airflow")
+    level = airflow_logger.level
+    airflow_logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        airflow_logger.setLevel(level)
+
+
+def _command_line_hook(conn_id: str) -> Any:
+    """A hook that finds the connection where Airflow's own CLI does, and whose retry notices stay out of the
+    output (the final error line says what happened).
+
+    ``_log`` is where Airflow's ``LoggingMixin`` keeps the logger it would otherwise create (2.x and 3.x).
+    """
+    from airflow_provider_datameer.hooks.datameer import DatameerHook
+
+    class CommandLineHook(DatameerHook):
+        @classmethod
+        def get_connection(cls, conn_id: str) -> Any:
+            """Outside a task Airflow 3's task SDK sees environment variables and secrets backends only; the
+            core model also reads the metadata database, where connections made in the UI live."""
+            from airflow.models.connection import Connection
+
+            return Connection.get_connection_from_secrets(conn_id)
+
+    hook = CommandLineHook(datameer_conn_id=conn_id)
+    quiet = logging.getLogger("airflow_provider_datameer.cli.hook")
+    quiet.setLevel(logging.ERROR)
+    hook._log = quiet  # type: ignore[assignment]  # a stdlib logger: the interface the hook uses on 2.x and 3.x
+    return hook
+
+
+def render(outcome: Outcome, output: str) -> str:
+    if output == "json":
+        return json.dumps(outcome.data, indent=2, default=str)
+    parts = [_table(outcome.rows)] if outcome.rows else []
+    parts += outcome.lines
+    return "\n".join(parts)
+
+
+def _table(rows: Sequence[dict[str, Any]]) -> str:
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    cells = [["" if row.get(h) is None else str(row.get(h)) for h in headers] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- entry points
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Talk to Datameer through an Airflow connection.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command_parser = sub.add_parser(command.name, help=command.help, description=command.help)
+        for option in command.options + _COMMON:
+            command_parser.add_argument(*option.flags, **option.kwargs)
+        command_parser.set_defaults(func=_runner(command))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m airflow_provider_datameer``: parse, run, return the exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args, exit_code=True)
+
+
+def _runner(command: Command) -> Callable[..., int]:
+    def run(args: argparse.Namespace, exit_code: bool = False) -> int:
+        code = execute(command, args)
+        if code and not exit_code:  # under `airflow`, whose main() ignores what the command returns
+            raise SystemExit(code)
+        return code
+
+    run.__name__ = f"datameer_{command.name}"
+    return run
+
+
+def get_cli_commands() -> list[Any]:
+    """The ``airflow datameer`` command group (the provider info's ``cli`` key, Airflow 3.2+)."""
+    from airflow.cli.cli_config import ActionCommand, Arg, GroupCommand
+
+    return [
+        GroupCommand(
+            name="datameer",
+            help="Check a Datameer server; read, trigger and stop Datameer jobs",
+            subcommands=[
+                ActionCommand(
+                    name=command.name,
+                    help=command.help,
+                    func=_runner(command),
+                    args=[Arg(option.flags, **option.kwargs) for option in command.options + _COMMON],
+                )
+                for command in COMMANDS
+            ],
+        )
+    ]
