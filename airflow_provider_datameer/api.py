@@ -223,6 +223,8 @@ class Generation:
             require_id(job_id, "job_id (a configuration id with api_version=1)")
 
 
+#: Commands only the V2 (``/api/``, Datameer 7.2.5+) generation has; a connection on ``api_version`` 1 needs none.
+V2_COMMANDS = frozenset({"status_v2", "trigger_v2", "trigger_sequential", "stop_v2"})
 GENERATIONS: Mapping[int, Generation] = {
     1: Generation(1, "status_v1", "trigger_v1", "configuration_id", None),
     2: Generation(2, "status_v2", "trigger_v2", "job", "stop_v2"),

@@ -26,9 +26,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS, Endpoint, Request, Response, build_request
-from airflow_provider_datameer.errors import DatameerAuthError, DatameerError
+from airflow_provider_datameer.api import DEFAULT_ENDPOINTS, V2_COMMANDS, Endpoint, Request, Response, build_request
+from airflow_provider_datameer.errors import DatameerAuthError, DatameerError, clip
 from airflow_provider_datameer.models import ShapeError, parse_server_version
+from airflow_provider_datameer.responses import header, is_failure_body, page_text
 
 #: An identifier no Datameer has: within Java's ``int`` range, so no server rejects it as malformed (a
 #: JAX-RS parameter that fails to convert is a 404, which would look like a missing route).
@@ -216,7 +217,7 @@ def _common(response: Response) -> Judgement | None:
     status = response.status
     if status == 401:
         return REFUSED, "HTTP 401: the credentials were refused"
-    if status == 403 and not _is_failure_body(_json(response)):
+    if status == 403 and not is_failure_body(_json(response)):
         return REFUSED, "HTTP 403: the credentials were refused or the user may not use this command"
     if 300 <= status < 400:
         where = _header(response, "location") or "another page"
@@ -229,7 +230,7 @@ def _judge_read(probe: Probe, response: Response, unknown_url: Response | None) 
     if common:
         return common
     status, data = response.status, _json(response)
-    if _is_failure_body(data):
+    if is_failure_body(data):
         return FOUND, f"HTTP {status}: Datameer answered that the probe id does not exist, as expected"
     if status == 405:
         allowed = ", ".join(_allowed(response)) or "not said"
@@ -278,11 +279,6 @@ def _json(response: Response) -> Any:
         return None
 
 
-def _is_failure_body(data: object) -> bool:
-    """Datameer's V2 failure envelope ``{"status": "failure", "reason": ...}``."""
-    return isinstance(data, Mapping) and data.get("status") == "failure"
-
-
 _DIGITS = re.compile(rb"\d+")
 
 
@@ -305,12 +301,12 @@ def _allowed(response: Response) -> tuple[str, ...]:
 
 
 def _header(response: Response, name: str) -> str:
-    return next((v for k, v in response.headers.items() if k.lower() == name), "") or ""
+    return header(response.headers, name)
 
 
 def _snippet(response: Response, limit: int = 120) -> str:
-    text = " ".join(re.sub(r"<[^>]*>", " ", response.body[:2048].decode("utf-8", "replace")).split())
-    return repr(text[:limit] + ("…" if len(text) > limit else "")) if text else "(empty body)"
+    text = page_text(response.body)
+    return repr(clip(text, limit)) if text else "(empty body)"
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -396,8 +392,14 @@ def discover(hook: Any) -> Report:
         except DatameerError:
             unknown_urls[prefix] = None
     version = server_version(answer) if first.command == VERSION_COMMAND and answer else None
+    unused = V2_COMMANDS if hook.config.api_version == 1 else frozenset()
     findings = [_run(first, answer, unknown_urls, exchange)]
-    findings += [_run(probe, None, unknown_urls, exchange) for probe in rest]
+    findings += [
+        not_probed(probe, "not used: the connection sets api_version 1")
+        if probe.command in unused
+        else _run(probe, None, unknown_urls, exchange)
+        for probe in rest
+    ]
     return report(findings, version)
 
 

@@ -66,9 +66,7 @@ class _Answer:
     def failure_body(self) -> bool:
         """Datameer's documented ``"status": "failure"`` body, or a V1 ``{"error": ...}`` (not from the auth layer)."""
         data = self.data
-        if not isinstance(data, Mapping):
-            return False
-        return data.get("status") == "failure" or ("error" in data and self.status != 403)
+        return is_failure_body(data) or (isinstance(data, Mapping) and "error" in data and self.status != 403)
 
 
 def read_response(request: Request, http_status: int, headers: Mapping[str, str], body: bytes) -> Any:
@@ -99,11 +97,16 @@ def _overload(answer: _Answer) -> DatameerError | None:
     )
 
 
+def is_failure_body(data: object) -> bool:
+    """Datameer's documented V2 failure envelope ``{"status": "failure", "reason": ...}``."""
+    return isinstance(data, Mapping) and data.get("status") == "failure"
+
+
 def _credentials(answer: _Answer) -> DatameerError | None:
     """401 always; 403 unless the body is Datameer's own answer to the command."""
     if answer.status == 401:
         return DatameerAuthError("the credentials were refused", http_status=401, **answer.context)
-    if answer.status == 403 and not (isinstance(answer.data, Mapping) and answer.data.get("status") == "failure"):
+    if answer.status == 403 and not is_failure_body(answer.data):
         return DatameerAuthError(
             "the credentials were refused or the user is not allowed to do this",
             http_status=403,
@@ -135,8 +138,7 @@ def _failure_body(answer: _Answer) -> DatameerError | None:
     not_found = answer.status == 404 or _looks_not_found(reason)
     error_class = DatameerNotFoundError if not_found else DatameerRejectedError
     # Datameer's documented failure body is about the command; a plain {"error"} may be about the URL.
-    documented = isinstance(answer.data, Mapping) and answer.data.get("status") == "failure"
-    hint = None if documented else _url_hint(answer.request, answer.status)
+    hint = None if is_failure_body(answer.data) else _url_hint(answer.request, answer.status)
     return error_class(
         "Datameer rejected the command", http_status=answer.status, reason=reason, hint=hint, **answer.context
     )

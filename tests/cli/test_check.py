@@ -141,3 +141,18 @@ def test_test_button_fails_when_the_server_is_not_datameer(emulator, datameer_co
 
     assert not ok
     assert message.startswith("Not connected: the server did not answer license-details as Datameer does (HTTP 404")
+
+
+def test_on_api_version_1_the_v2_commands_are_not_needed(emulator, datameer_conn):
+    """A pre-7.2.5 server with a connection on the V1 path: nothing is missing, the V2 commands are not probed."""
+    from airflow_provider_datameer.discovery import discover
+    from airflow_provider_datameer.hooks.datameer import DatameerHook
+
+    emulator.client.set_switches(api_v2=False)
+    datameer_conn(api_version=1)
+
+    report = discover(DatameerHook())
+
+    assert report.complete
+    assert sorted(report.commands("not probed")) == ["status_v2", "stop_v2", "trigger_sequential", "trigger_v2"]
+    assert not [r for r in emulator.client.requests() if r["path"].startswith("/api/job-execution")]
