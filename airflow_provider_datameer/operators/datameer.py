@@ -110,7 +110,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
     def execute(self, context: Any) -> int | None:
         from airflow_provider_datameer.api import GENERATIONS
 
-        api_version = self.api_version or self.hook.config.api_version
+        api_version = self.resolved_api_version()
         if self.if_running == "queue" and api_version == 1:
             raise ValueError("if_running='queue' needs the V2 sequential trigger; the connection sets api_version 1")
         GENERATIONS[api_version].check_job_id(self.job_id)
@@ -214,7 +214,9 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
 
     def _settings_of(self, verdict: Verdict) -> WaitSettings:
         """The run a verdict is about (after a deferral, this process never saw the trigger)."""
-        settings = self._run or self.wait_settings.bind(self.job_id, None, owned=True, api_version=self.api_version)
+        settings = self._run or self.wait_settings.bind(
+            self.job_id, None, owned=True, api_version=self.resolved_api_version()
+        )
         return settings.with_execution(verdict.execution_id, owned=True)
 
     def on_kill(self) -> None:
@@ -271,8 +273,7 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-        api_version = self.api_version or self.hook.config.api_version
-        settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+        settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=self.resolved_api_version())
         outcome = self.stop_run(settings, by_id=pinned is not None)
         if outcome.refused:
             raise AirflowException(outcome.message)

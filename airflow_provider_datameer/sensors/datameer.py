@@ -84,8 +84,9 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:
             pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-            api_version = self.api_version or self.hook.config.api_version
-            settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+            settings = self.wait_settings.bind(
+                self.job_id, pinned, owned=False, api_version=self.resolved_api_version()
+            )
             self._watch = self.new_watch(settings)
         return self._watch
 
