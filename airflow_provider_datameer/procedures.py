@@ -140,7 +140,8 @@ def find_new_run(
     """After a V1 trigger: the first execution newer than ``previous`` that the configuration's status shows.
 
     The V1 trigger's answer is not documented, so the new run is found the way Datameer documents it: by
-    its status (and history) moving on. Gives up after the settings' ``no_execution_grace``.
+    its status (and history) moving on. Gives up after the settings' ``no_execution_grace``, or at their
+    ``deadline`` (the task's timeout) when that comes first or there is no grace.
     """
     generation = GENERATIONS[settings.api_version]
     started = clock()
@@ -151,11 +152,18 @@ def find_new_run(
         )
         if latest.execution_id is not None and (previous is None or latest.execution_id > previous):
             return latest.execution_id
-        if grace is not None and clock() - started >= grace:
-            raise DatameerUnexpectedResponseError(
-                f"the V1 trigger was accepted but no new execution of configuration {settings.job_id} appeared in "
-                f"its status within {grace:g} s (latest: {previous})",
-                command=generation.trigger,
-                hint="Check the job in Datameer; raise no_execution_grace if runs take long to be queued.",
-            )
-        yield Sleep(settings.min_poll_interval)
+        now = clock()
+        if settings.deadline is not None and now >= settings.deadline:
+            given_up = "before the task's timeout"
+        elif grace is not None and now - started >= grace:
+            given_up = f"within {grace:g} s (no_execution_grace)"
+        else:
+            pause = settings.min_poll_interval
+            yield Sleep(pause if settings.deadline is None else min(pause, settings.deadline - now))
+            continue
+        raise DatameerUnexpectedResponseError(
+            f"the V1 trigger was accepted but no new execution of configuration {settings.job_id} appeared in "
+            f"its status {given_up} (latest: {previous})",
+            command=generation.trigger,
+            hint="Check the job in Datameer; raise no_execution_grace or the timeout if runs take long to be queued.",
+        )
