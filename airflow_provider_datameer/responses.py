@@ -64,11 +64,12 @@ class _Answer:
 
     @property
     def failure_body(self) -> bool:
-        """Datameer's documented ``"status": "failure"`` body, or a V1 ``{"error": ...}`` (not from the auth layer)."""
+        """Datameer's documented ``"status": "failure"`` body, or a V1 ``{"error": ...}`` -- not one from the
+        auth layer (403) nor the container's wrong-method answer (405), which are about the request itself."""
         data = self.data
         if not isinstance(data, Mapping):
             return False
-        return data.get("status") == "failure" or ("error" in data and self.status != 403)
+        return data.get("status") == "failure" or ("error" in data and self.status not in (403, 405))
 
 
 def read_response(request: Request, http_status: int, headers: Mapping[str, str], body: bytes) -> Any:
@@ -153,7 +154,7 @@ def _http_refusal(answer: _Answer) -> DatameerError | None:
             + (f" (Allow: {header(answer.headers, 'allow')})" if header(answer.headers, "allow") else ""),
             http_status=405,
             reason=reason,
-            hint=_method_hint(answer.request),
+            hint=_method_hint(answer.request, header(answer.headers, "allow")),
             **context,
         )
     hint = _url_hint(answer.request, status)
@@ -200,11 +201,14 @@ _ENCODED_SLASH_HINT = (
 )
 
 
-def _method_hint(request: Request) -> str:
+def _method_hint(request: Request, allow: str) -> str:
+    """The override to try: the same path with a method the server allows there (``PUT`` if it does not say)."""
+    allowed = [m.strip().upper() for m in allow.split(",") if m.strip() and m.strip().upper() != request.method]
+    method = allowed[0] if allowed else "PUT"
     return (
         f"The URL or method of {request.command} differs on this Datameer version: find the right one "
         "(`airflow datameer check` lists what the server has) and set it with the connection extra 'endpoints', "
-        f'e.g. {{"{request.command}": {{"path": "{request.endpoint.path}", "method": "PUT"}}}}.'
+        f'e.g. {{"{request.command}": {{"path": "{request.endpoint.path}", "method": "{method}"}}}}.'
     )
 
 
