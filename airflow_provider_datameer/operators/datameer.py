@@ -119,7 +119,8 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         self.execution_id = self._start_or_join(latest, settings)
         self._run = settings = settings.with_execution(self.execution_id, owned=True)
         try:
-            self.publish(context, file_id=latest.file_id, execution_id=self.execution_id)
+            file_id = latest.file_id or GENERATIONS[api_version].file_id_of(self.job_id)
+            self.publish(context, file_id=file_id, execution_id=self.execution_id)
             if not self.wait_for_completion:
                 return self.execution_id
             if self.deferrable:
