@@ -17,6 +17,7 @@ from airflow_provider_datameer.settings import (
     DEFAULT_NO_EXECUTION_GRACE,
     DEFAULT_POLL_INTERVAL,
     WaitSettings,
+    check_api_version,
     check_seconds,
 )
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 IfRunning = Literal["wait", "queue", "fail"]
 _ENDED = frozenset(status.value for status in TERMINAL_STATES)
 _IF_RUNNING = ("wait", "queue", "fail")
-
-
-def _api_version(value: int | None) -> int | None:
-    if value not in (None, 1, 2):
-        raise ValueError(f"api_version must be 1, 2 or None (the connection's default), got {value!r}")
-    return value
 
 
 class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
@@ -84,7 +79,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         super().__init__(**kwargs)
         if if_running not in _IF_RUNNING:
             raise ValueError(f"if_running must be one of {', '.join(_IF_RUNNING)}, got {if_running!r}")
-        self.api_version = _api_version(api_version)
+        self.api_version = check_api_version(api_version)
         if if_running == "queue" and self.api_version == 1:
             raise ValueError(
                 "if_running='queue' needs the V2 sequential trigger; it is not available with api_version=1"
@@ -263,7 +258,7 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.wait_for_termination = wait_for_termination
-        self.api_version = _api_version(api_version)
+        self.api_version = check_api_version(api_version)
         self.wait_settings = WaitSettings(
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,

@@ -15,6 +15,7 @@ from airflow_provider_datameer.settings import (
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
     DEFAULT_NO_EXECUTION_GRACE,
     WaitSettings,
+    check_api_version,
     check_interval,
 )
 
@@ -67,7 +68,7 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.api_version = api_version
+        self.api_version = check_api_version(api_version)
         self.wait_settings = WaitSettings(
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,
