@@ -194,6 +194,11 @@ _V2_MISSING_HINT = (
     "connection extra 'endpoints' (run `airflow datameer check` to see which commands this server has). "
     "Otherwise check the job id (file id, uuid or path) and the user's rights."
 )
+_CONFIGURATION_HINT = (
+    "Check the configuration id: the V1 commands (and every task with api_version=1) name a job by its "
+    'configuration id, the job\'s "ID" in Datameer, not its "File ID"; and that the connection\'s user can '
+    "read and execute the job."
+)
 _ENCODED_SLASH_HINT = (
     "A job path is sent as one URL segment with encoded slashes (%2F), which some proxies and servers refuse: "
     "name the job by its file id or uuid instead, or let the proxy pass encoded slashes "
@@ -213,8 +218,11 @@ def _method_hint(request: Request, allow: str) -> str:
 
 
 def _url_hint(request: Request, http_status: int) -> str | None:
-    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling."""
+    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling,
+    or named a configuration (whose id is not the file id the generic not-found hint asks for)."""
     hints = []
+    if http_status == 404 and "{configuration_id}" in request.endpoint.path:
+        hints.append(_CONFIGURATION_HINT)
     if http_status in (400, 404) and "%2f" in request.path.lower():
         hints.append(_ENCODED_SLASH_HINT)
     if http_status == 404 and request.path.startswith("/api/"):

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
 
-from airflow_provider_datameer.errors import DatameerUnexpectedResponseError
+from airflow_provider_datameer.errors import DatameerNotFoundError, DatameerUnexpectedResponseError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
 from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
@@ -248,6 +248,25 @@ def test_looking_for_the_new_run_ends_at_the_timeout_without_a_grace(v1):
         with pytest.raises(DatameerUnexpectedResponseError, match="timeout"):
             task.result(timeout=15)
     assert time.monotonic() - started < 15
+
+
+def test_an_unknown_configuration_fails_at_once_asking_for_the_configuration_id(v1):
+    """Regression: the not-found hint asked for "a file id, uuid or path — not the configuration id"."""
+    with pytest.raises(DatameerNotFoundError) as info:
+        trigger_op(job_id=999).execute(context())
+    message = str(info.value)
+    assert "No job configuration with id 999" in message
+    assert 'configuration id, the job\'s "ID" in Datameer, not its "File ID"' in message
+    assert "not the configuration id" not in message
+    assert len(logged(v1)) == 1
+
+
+@pytest.mark.parametrize("task", [trigger_op, sensor, stop_op])
+@pytest.mark.parametrize("value", [0, 3, True, "1"])
+def test_a_bad_api_version_is_refused_at_construction(task, value):
+    """Regression: the sensor took ``api_version=0`` as "the connection's" without a word."""
+    with pytest.raises(ValueError, match=f"api_version must be 1, 2 or None .*got {value!r}"):
+        task(api_version=value)
 
 
 # ---------------------------------------------------------------------------------------------- sensor
