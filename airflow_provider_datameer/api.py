@@ -215,6 +215,12 @@ class Generation:
             return None
         return build_request(endpoints, self.stop_current, **{self.job_param: job_id})
 
+    def file_id_of(self, job_id: int | str) -> int | None:
+        """The file id that ``job_id`` is, when it is one (V2 and a numeric id); ``None`` for a uuid, a path,
+        or a V1 configuration id. V2 status names the file only once the job has run."""
+        text = str(job_id).strip()
+        return int(text) if self.job_param == "job" and text.isdecimal() and text.isascii() else None
+
     def check_job_id(self, job_id: object) -> None:
         """``ValueError`` unless ``job_id`` names a job in this generation (before any request is sent)."""
         if self.job_param == "job":

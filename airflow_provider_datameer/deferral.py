@@ -45,6 +45,7 @@ class DatameerWaitMixin:
 
     datameer_conn_id: str
     wait_settings: WaitSettings
+    api_version: int | None
     log: Any
 
     @cached_property
@@ -52,6 +53,11 @@ class DatameerWaitMixin:
         from airflow_provider_datameer.hooks.datameer import DatameerHook
 
         return DatameerHook(datameer_conn_id=self.datameer_conn_id)
+
+    def resolved_api_version(self) -> int:
+        """The task's ``api_version``, else the connection extra's (also after a deferral, in a fresh
+        operator object that never ran ``execute``)."""
+        return self.api_version or self.hook.config.api_version
 
     def new_watch(self, settings: WaitSettings, *, until_terminal: bool = False) -> ExecutionWatch:
         from airflow_provider_datameer.waiting import ExecutionWatch

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_datameer.api import GENERATIONS, Request, details_request, kill_request
+from airflow_provider_datameer.api import GENERATIONS, Request, details_request, history_request, kill_request
 from airflow_provider_datameer.config import DatameerConnectionConfig
 from airflow_provider_datameer.errors import DatameerError, DatameerNotFoundError, DatameerUnexpectedResponseError
-from airflow_provider_datameer.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.models import ExecutionStatus, HistoryEntry, JobDetails
 from airflow_provider_datameer.procedure import Procedure, Sleep
 from airflow_provider_datameer.retry import retried
 from airflow_provider_datameer.settings import WaitSettings
@@ -25,6 +25,8 @@ from airflow_provider_datameer.verdict import Verdict
 from airflow_provider_datameer.waiting import ExecutionWatch
 
 Clock = Callable[[], float]
+#: How many of a configuration's newest runs (V1 job history) are searched for an execution handed in by a user.
+HISTORY_CHECKED = 50
 
 
 def call(config: DatameerConnectionConfig, request: Request, log: Any) -> Procedure[Any]:
@@ -81,10 +83,9 @@ def stop(
     """Stop the settings' execution (or, with none pinned, the job's current run) if it is the job's and active.
 
     The job's own current run is stopped by the V2 stop where there is one (unless ``by_id``); any other
-    execution by V1
-    job-kill, its id named. An execution the job does not show is stopped only when it is ours (our
-    trigger returned it) or its details name the job; otherwise the stop is refused, with the way to do it
-    on purpose.
+    execution by V1 job-kill, its id named. An execution the job does not show is stopped only when it is
+    ours (our trigger returned it), its details name the job, or (V1) the configuration's job history lists
+    it; otherwise the stop is refused, with the way to do it on purpose.
     """
     generation = GENERATIONS[settings.api_version]
     job, ours = settings.job_id, settings.execution_id
@@ -102,6 +103,8 @@ def stop(
                 raise
             return _refused_or_idle(settings, latest, target)
         owned = owned or _names_job(current, settings, latest)
+        if not owned and settings.api_version == 1:
+            owned = yield from _in_history(settings, config, target, log)
         if not owned:
             return _refused_or_idle(settings, latest, target)
     if current.status in TERMINAL_STATES or current.status is DatameerJobStatus.NONE:
@@ -122,6 +125,15 @@ def _names_job(details: ExecutionStatus | JobDetails, settings: WaitSettings, la
         return details.configuration_id is not None and str(details.configuration_id) == str(settings.job_id)
     ours = latest.file_id if latest.file_id is not None else settings.job_id
     return details.file_id is not None and str(details.file_id) == str(ours)
+
+
+def _in_history(
+    settings: WaitSettings, config: DatameerConnectionConfig, execution_id: int, log: Any
+) -> Procedure[bool]:
+    """V1: whether the configuration's job history lists the execution (Datameer's own word that it is the job's)."""
+    request = history_request(config.endpoints, settings.job_id, length=HISTORY_CHECKED)
+    entries: list[HistoryEntry] = yield from call(config, request, log)
+    return any(entry.execution_id == execution_id for entry in entries)
 
 
 def _refused_or_idle(settings: WaitSettings, latest: ExecutionStatus, target: int | None) -> StopOutcome:
@@ -145,7 +157,8 @@ def find_new_run(
     """After a V1 trigger: the first execution newer than ``previous`` that the configuration's status shows.
 
     The V1 trigger's answer is not documented, so the new run is found the way Datameer documents it: by
-    its status (and history) moving on. Gives up after the settings' ``no_execution_grace``.
+    its status (and history) moving on. Gives up after the settings' ``no_execution_grace``, or at their
+    ``deadline`` (the task's timeout) when that comes first or there is no grace.
     """
     generation = GENERATIONS[settings.api_version]
     started = clock()
@@ -156,11 +169,18 @@ def find_new_run(
         )
         if latest.execution_id is not None and (previous is None or latest.execution_id > previous):
             return latest.execution_id
-        if grace is not None and clock() - started >= grace:
-            raise DatameerUnexpectedResponseError(
-                f"the V1 trigger was accepted but no new execution of configuration {settings.job_id} appeared in "
-                f"its status within {grace:g} s (latest: {previous})",
-                command=generation.trigger,
-                hint="Check the job in Datameer; raise no_execution_grace if runs take long to be queued.",
-            )
-        yield Sleep(settings.min_poll_interval)
+        now = clock()
+        if settings.deadline is not None and now >= settings.deadline:
+            given_up = "before the task's timeout"
+        elif grace is not None and now - started >= grace:
+            given_up = f"within {grace:g} s (no_execution_grace)"
+        else:
+            pause = settings.min_poll_interval
+            yield Sleep(pause if settings.deadline is None else min(pause, settings.deadline - now))
+            continue
+        raise DatameerUnexpectedResponseError(
+            f"the V1 trigger was accepted but no new execution of configuration {settings.job_id} appeared in "
+            f"its status {given_up} (latest: {previous})",
+            command=generation.trigger,
+            hint="Check the job in Datameer; raise no_execution_grace or the timeout if runs take long to be queued.",
+        )

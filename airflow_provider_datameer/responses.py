@@ -64,9 +64,12 @@ class _Answer:
 
     @property
     def failure_body(self) -> bool:
-        """Datameer's documented ``"status": "failure"`` body, or a V1 ``{"error": ...}`` (not from the auth layer)."""
+        """Datameer's documented ``"status": "failure"`` body, or a V1 ``{"error": ...}`` -- not one from the
+        auth layer (403) nor the container's wrong-method answer (405), which are about the request itself."""
         data = self.data
-        return is_failure_body(data) or (isinstance(data, Mapping) and "error" in data and self.status != 403)
+        return is_failure_body(data) or (
+            isinstance(data, Mapping) and "error" in data and self.status not in (403, 405)
+        )
 
 
 def read_response(request: Request, http_status: int, headers: Mapping[str, str], body: bytes) -> Any:
@@ -155,7 +158,7 @@ def _http_refusal(answer: _Answer) -> DatameerError | None:
             + (f" (Allow: {header(answer.headers, 'allow')})" if header(answer.headers, "allow") else ""),
             http_status=405,
             reason=reason,
-            hint=_method_hint(answer.request),
+            hint=_method_hint(answer.request, header(answer.headers, "allow")),
             **context,
         )
     hint = _url_hint(answer.request, status)
@@ -195,6 +198,11 @@ _V2_MISSING_HINT = (
     "connection extra 'endpoints' (run `airflow datameer check` to see which commands this server has). "
     "Otherwise check the job id (file id, uuid or path) and the user's rights."
 )
+_CONFIGURATION_HINT = (
+    "Check the configuration id: the V1 commands (and every task with api_version=1) name a job by its "
+    'configuration id, the job\'s "ID" in Datameer, not its "File ID"; and that the connection\'s user can '
+    "read and execute the job."
+)
 _ENCODED_SLASH_HINT = (
     "A job path is sent as one URL segment with encoded slashes (%2F), which some proxies and servers refuse: "
     "name the job by its file id or uuid instead, or let the proxy pass encoded slashes "
@@ -202,17 +210,23 @@ _ENCODED_SLASH_HINT = (
 )
 
 
-def _method_hint(request: Request) -> str:
+def _method_hint(request: Request, allow: str) -> str:
+    """The override to try: the same path with a method the server allows there (``PUT`` if it does not say)."""
+    allowed = [m.strip().upper() for m in allow.split(",") if m.strip() and m.strip().upper() != request.method]
+    method = allowed[0] if allowed else "PUT"
     return (
         f"The URL or method of {request.command} differs on this Datameer version: find the right one "
         "(`airflow datameer check` lists what the server has) and set it with the connection extra 'endpoints', "
-        f'e.g. {{"{request.command}": {{"path": "{request.endpoint.path}", "method": "PUT"}}}}.'
+        f'e.g. {{"{request.command}": {{"path": "{request.endpoint.path}", "method": "{method}"}}}}.'
     )
 
 
 def _url_hint(request: Request, http_status: int) -> str | None:
-    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling."""
+    """What to check when a 400/404 came from the URL itself rather than from Datameer's command handling,
+    or named a configuration (whose id is not the file id the generic not-found hint asks for)."""
     hints = []
+    if http_status == 404 and "{configuration_id}" in request.endpoint.path:
+        hints.append(_CONFIGURATION_HINT)
     if http_status in (400, 404) and "%2f" in request.path.lower():
         hints.append(_ENCODED_SLASH_HINT)
     if http_status == 404 and request.path.startswith("/api/"):

@@ -26,6 +26,13 @@ MAX_CONSECUTIVE_ERRORS_LIMIT = 1000
 API_VERSIONS = (1, 2)
 
 
+def check_api_version(value: object) -> int | None:
+    """A task's ``api_version``: 1, 2, or ``None`` (the connection's); ``ValueError`` naming it otherwise."""
+    if value is not None and (isinstance(value, bool) or value not in API_VERSIONS):
+        raise ValueError(f"api_version must be 1, 2 or None (the connection's default), got {value!r}")
+    return value
+
+
 def check_seconds(value: object, name: str, *, minimum: float = 0.0, optional: bool = False) -> float | None:
     """``value`` as finite seconds in ``[minimum, MAX_SECONDS]``; ``ValueError`` naming ``name`` otherwise."""
     if value is None and optional:

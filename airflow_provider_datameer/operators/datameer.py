@@ -17,6 +17,7 @@ from airflow_provider_datameer.settings import (
     DEFAULT_NO_EXECUTION_GRACE,
     DEFAULT_POLL_INTERVAL,
     WaitSettings,
+    check_api_version,
     check_seconds,
 )
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
 IfRunning = Literal["wait", "queue", "fail"]
 _ENDED = frozenset(status.value for status in TERMINAL_STATES)
 _IF_RUNNING = ("wait", "queue", "fail")
-
-
-def _api_version(value: int | None) -> int | None:
-    if value not in (None, 1, 2):
-        raise ValueError(f"api_version must be 1, 2 or None (the connection's default), got {value!r}")
-    return value
 
 
 class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
@@ -84,7 +79,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         super().__init__(**kwargs)
         if if_running not in _IF_RUNNING:
             raise ValueError(f"if_running must be one of {', '.join(_IF_RUNNING)}, got {if_running!r}")
-        self.api_version = _api_version(api_version)
+        self.api_version = check_api_version(api_version)
         if if_running == "queue" and self.api_version == 1:
             raise ValueError(
                 "if_running='queue' needs the V2 sequential trigger; it is not available with api_version=1"
@@ -110,7 +105,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
     def execute(self, context: Any) -> int | None:
         from airflow_provider_datameer.api import GENERATIONS
 
-        api_version = self.api_version or self.hook.config.api_version
+        api_version = self.resolved_api_version()
         if self.if_running == "queue" and api_version == 1:
             raise ValueError("if_running='queue' needs the V2 sequential trigger; the connection sets api_version 1")
         GENERATIONS[api_version].check_job_id(self.job_id)
@@ -119,7 +114,8 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         self.execution_id = self._start_or_join(latest, settings)
         self._run = settings = settings.with_execution(self.execution_id, owned=True)
         try:
-            self.publish(context, file_id=latest.file_id, execution_id=self.execution_id)
+            file_id = latest.file_id or GENERATIONS[api_version].file_id_of(self.job_id)
+            self.publish(context, file_id=file_id, execution_id=self.execution_id)
             if not self.wait_for_completion:
                 return self.execution_id
             if self.deferrable:
@@ -214,7 +210,9 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
 
     def _settings_of(self, verdict: Verdict) -> WaitSettings:
         """The run a verdict is about (after a deferral, this process never saw the trigger)."""
-        settings = self._run or self.wait_settings.bind(self.job_id, None, owned=True, api_version=self.api_version)
+        settings = self._run or self.wait_settings.bind(
+            self.job_id, None, owned=True, api_version=self.resolved_api_version()
+        )
         return settings.with_execution(verdict.execution_id, owned=True)
 
     def on_kill(self) -> None:
@@ -260,7 +258,7 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.wait_for_termination = wait_for_termination
-        self.api_version = _api_version(api_version)
+        self.api_version = check_api_version(api_version)
         self.wait_settings = WaitSettings(
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,
@@ -271,8 +269,7 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-        api_version = self.api_version or self.hook.config.api_version
-        settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+        settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=self.resolved_api_version())
         outcome = self.stop_run(settings, by_id=pinned is not None)
         if outcome.refused:
             raise AirflowException(outcome.message)

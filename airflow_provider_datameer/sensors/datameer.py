@@ -15,6 +15,7 @@ from airflow_provider_datameer.settings import (
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
     DEFAULT_NO_EXECUTION_GRACE,
     WaitSettings,
+    check_api_version,
     check_interval,
 )
 
@@ -67,7 +68,7 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.api_version = api_version
+        self.api_version = check_api_version(api_version)
         self.wait_settings = WaitSettings(
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,
@@ -84,8 +85,9 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:
             pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
-            api_version = self.api_version or self.hook.config.api_version
-            settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=api_version)
+            settings = self.wait_settings.bind(
+                self.job_id, pinned, owned=False, api_version=self.resolved_api_version()
+            )
             self._watch = self.new_watch(settings)
         return self._watch
 

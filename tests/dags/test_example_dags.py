@@ -7,6 +7,9 @@ import pytest
 from tests.conftest import REPO
 
 EXAMPLES = sorted(p.stem for p in (REPO / "example_dags").glob("example_*.py"))
+#: Examples written for another server or connection: emulator switches and connection extras.
+SETUPS = {"example_datameer_v1": ({"api_v2": False}, {"api_version": 1})}
+TRIGGERS = ("trigger_v2", "trigger_sequential", "trigger_v1")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
@@ -27,8 +30,13 @@ def test_example_dag_imports_without_errors(name):
 @pytest.mark.dags
 @pytest.mark.parametrize("dag_id", EXAMPLES)
 def test_example_dag_runs_green(dags_test, emulator, dag_id):
-    run = dags_test(dag_id)
+    switches, extras = SETUPS.get(dag_id, ({}, {}))
+    if switches:
+        emulator.client.set_switches(**switches)
+    run = dags_test(dag_id, **extras)
     assert run.state == "success", run.output[-4000:]
-    triggers = [r for r in emulator.client.requests() if r["endpoint"] in ("trigger_v2", "trigger_sequential")]
+    triggers = [r for r in emulator.client.requests() if r["endpoint"] in TRIGGERS]
     assert triggers, "the DAG should have started a Datameer run"
     assert all(r["status"] == 200 for r in triggers)
+    if extras.get("api_version") == 1:
+        assert [r["path"] for r in emulator.client.requests() if r["path"].startswith("/api/")] == []

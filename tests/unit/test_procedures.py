@@ -10,7 +10,7 @@ import pytest
 
 from airflow_provider_datameer.config import config_from_connection
 from airflow_provider_datameer.errors import DatameerAuthError, DatameerError, DatameerTransientError
-from airflow_provider_datameer.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.models import ExecutionStatus, HistoryEntry, JobDetails
 from airflow_provider_datameer.procedure import Send, Sleep
 from airflow_provider_datameer.procedures import call, find_new_run, poll, stop, wait
 from airflow_provider_datameer.retry import UNSAFE_TO_REPEAT_HINT
@@ -249,6 +249,17 @@ def test_v1_stop_is_a_job_kill_by_id():
         ("stop_v1", "/rest/job-execution/job-kill/5"),
     ]
     assert outcome.stopped
+
+
+@pytest.mark.parametrize(("history", "stopped"), [([7, 5, 4], True), ([7, 6], False)], ids=["listed", "not-listed"])
+def test_v1_stop_of_a_hidden_execution_asks_the_job_history(history, stopped):
+    """V1 has a job history: an execution it lists is the configuration's own, even when the details name no job."""
+    answers = [st(S.RUNNING, 7, None), JobDetails(5, S.RUNNING), [HistoryEntry(i, S.RUNNING) for i in history]]
+    script = Script(*answers, None)
+    outcome = script.run(stop(settings(job_id=41, execution_id=5, api_version=1), CONFIG, LOG))
+    assert script.steps[2] == ("job_history", "/rest/job-configuration/job-history/41?start=0&length=50")
+    assert (outcome.stopped, outcome.refused) == (stopped, not stopped)
+    assert (script.steps[-1] == ("stop_v1", "/rest/job-execution/job-kill/5")) is stopped
 
 
 # ---------------------------------------------------------------------------------------------- V1 lookup

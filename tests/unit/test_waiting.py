@@ -216,6 +216,18 @@ def test_details_that_name_another_file_are_refused():
     assert "belongs to file 107, not to job 48" in verdict.message
 
 
+@pytest.mark.parametrize(("named", "outcome"), [(41, "success"), (50, "error")])
+def test_v1_details_are_checked_against_the_configuration_not_the_file(named, outcome):
+    """V1 names the job by configuration id: details naming file 48 and configuration 41 are job 41's."""
+    settings = WaitSettings(job_id=41, execution_id=7, execution_owned=False, api_version=1, waiting_since=T0)
+    w = ExecutionWatch(settings)
+    assert w.take(ExecutionStatus(S.RUNNING, 8, None, "RUNNING"), T0) is None
+    verdict = w.take(JobDetails(7, S.COMPLETED, file_id=48, configuration_id=named), T0)
+    assert verdict.status == outcome
+    if outcome == "error":
+        assert "belongs to configuration 50, not to job 41" in verdict.message
+
+
 @pytest.mark.parametrize("later", [ExecutionStatus(S.NONE, raw_status="_NONE"), st(S.COMPLETED, 3)])
 def test_a_status_that_forgets_a_seen_execution_is_a_failure(later):
     w = watch(5, owned=False)
