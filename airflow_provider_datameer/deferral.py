@@ -87,9 +87,17 @@ class DatameerWaitMixin:
             time.sleep(delay if deadline is None else max(0.0, min(delay, deadline - time.time())))
 
     def defer_wait(
-        self, watch: ExecutionWatch, *, poll_interval: float, timeout: float | None, stop_on_kill: bool
+        self,
+        watch: ExecutionWatch,
+        *,
+        poll_interval: float,
+        timeout: float | None,
+        stop_on_kill: bool,
+        end_from_trigger: bool = False,
+        soft_fail: bool = False,
     ) -> None:
-        """Hand the wait to the triggerer; resumes in ``execute_complete``."""
+        """Hand the wait to the triggerer; resumes in ``execute_complete`` unless ``end_from_trigger``."""
+        from airflow_provider_datameer.settle import settle_seconds
         from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 
         trigger = DatameerJobTrigger(
@@ -103,6 +111,10 @@ class DatameerWaitMixin:
             no_execution_grace=self.no_execution_grace,
             waiting_since=watch.waiting_since,
             stop_on_kill=stop_on_kill,
+            deferred_at=time.time(),  # settle wiring: the trigger holds a terminal event until this settled
+            settle_seconds=settle_seconds(),
+            end_from_trigger=end_from_trigger,  # worker_free wiring
+            soft_fail=soft_fail,
         )
         self.defer(  # type: ignore[attr-defined]
             trigger=trigger,

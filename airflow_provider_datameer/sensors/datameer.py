@@ -10,6 +10,7 @@ from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnVa
 from airflow_provider_datameer.deferral import DatameerWaitMixin, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import DatameerJobLink
+from airflow_provider_datameer.worker_free import require_support, start_trigger_args
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
@@ -27,6 +28,11 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         default_deferrable``). The job is checked once in the worker first; no deferral if it already ended.
     :param max_consecutive_errors: failed polls in a row (after the hook's retries) before the task fails.
     :param no_execution_grace: seconds "no execution yet" is tolerated; ``None`` waits until the timeout.
+    :param start_from_trigger: Airflow 3.3+: start in the triggerer, never in a worker (the scheduler creates
+        the trigger; ``job_id``, ``execution_id`` and ``datameer_conn_id`` are rendered there).
+    :param end_from_trigger: Airflow 3.3+: end the task in the triggerer (summary XCom, failure or skip)
+        instead of resuming it in a worker. With ``start_from_trigger``, no worker runs the task at all.
+        See docs/worker-free.md.
 
     ``poke_interval``, ``timeout``, ``mode`` and ``soft_fail`` are BaseSensorOperator's. The ``timeout``
     also sets the trigger's deadline; ``soft_fail`` skips on timeout. Returns (XCom) a summary dict:
@@ -47,18 +53,28 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         deferrable: bool | None = None,
         max_consecutive_errors: int = 5,
         no_execution_grace: float | None = 120.0,
+        start_from_trigger: bool = False,
+        end_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
+        # worker_free wiring: refuse, at DAG parse time, what the running Airflow cannot do
+        require_support(start_from_trigger=start_from_trigger, end_from_trigger=end_from_trigger, deferrable=deferrable)
         super().__init__(**kwargs)
         self.job_id = job_id
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
         self.fail_on_warnings = fail_on_warnings
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self.deferrable = (
+            start_from_trigger or end_from_trigger or (default_deferrable() if deferrable is None else deferrable)
+        )
         self.max_consecutive_errors = max_consecutive_errors
         self.no_execution_grace = no_execution_grace
         self._watch: ExecutionWatch | None = None
         self._published: int | None = None
+        self.end_from_trigger = end_from_trigger
+        self.start_from_trigger = start_from_trigger
+        if start_from_trigger:  # worker_free wiring: the scheduler creates the trigger from these
+            self.start_trigger_args = start_trigger_args(self)
 
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:
@@ -88,6 +104,8 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
             poll_interval=self.poke_interval,
             timeout=self.timeout,
             stop_on_kill=False,
+            end_from_trigger=self.end_from_trigger,  # worker_free wiring
+            soft_fail=self.soft_fail,
         )
         return None
 

@@ -9,7 +9,9 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_datameer.waiting import ExecutionWatch, apoll_once, stop_request
+from airflow_provider_datameer.settle import DEFAULT_SETTLE_SECONDS, hold_until_settled
+from airflow_provider_datameer.waiting import ExecutionWatch, Verdict, apoll_once, stop_request
+from airflow_provider_datameer.worker_free import deadline_from, end_event, in_triggerer, rendered_execution_id
 
 
 class DatameerJobTrigger(BaseTrigger):
@@ -29,6 +31,12 @@ class DatameerJobTrigger(BaseTrigger):
     :param waiting_since: epoch seconds the wait began (grace periods survive triggerer restarts).
     :param stop_on_kill: on Airflow 3.3+, stop the Datameer run when a user marks or clears the deferred task.
     :param min_poll_interval: the shortest wait between polls that adaptive polling may choose.
+    :param deferred_at: epoch seconds the task deferred from a worker; the terminal event is held until
+        ``settle_seconds`` after it (Airflow defer race, :mod:`airflow_provider_datameer.settle`).
+    :param settle_seconds: see ``deferred_at``.
+    :param timeout: seconds to wait when no ``deadline`` was set (a task started in the triggerer).
+    :param end_from_trigger: end the task here (:mod:`airflow_provider_datameer.worker_free`) instead of
+        firing the event back to a worker; ``soft_fail`` then skips it on timeout.
     """
 
     def __init__(
@@ -45,6 +53,12 @@ class DatameerJobTrigger(BaseTrigger):
         waiting_since: float | None = None,
         stop_on_kill: bool = False,
         min_poll_interval: float = 1.0,
+        # worker_free / settle wiring (see the modules of those names)
+        deferred_at: float | None = None,
+        settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+        timeout: float | None = None,
+        end_from_trigger: bool = False,
+        soft_fail: bool = False,
     ) -> None:
         super().__init__()
         self.job_id = job_id
@@ -58,6 +72,11 @@ class DatameerJobTrigger(BaseTrigger):
         self.waiting_since = time.time() if waiting_since is None else waiting_since
         self.stop_on_kill = stop_on_kill
         self.min_poll_interval = float(min_poll_interval)
+        self.deferred_at = deferred_at
+        self.settle_seconds = float(settle_seconds)
+        self.timeout = timeout
+        self.end_from_trigger = end_from_trigger
+        self.soft_fail = soft_fail
         self._watch: ExecutionWatch | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
@@ -75,6 +94,11 @@ class DatameerJobTrigger(BaseTrigger):
                 "waiting_since": self.waiting_since,
                 "stop_on_kill": self.stop_on_kill,
                 "min_poll_interval": self.min_poll_interval,
+                "deferred_at": self.deferred_at,
+                "settle_seconds": self.settle_seconds,
+                "timeout": self.timeout,
+                "end_from_trigger": self.end_from_trigger,
+                "soft_fail": self.soft_fail,
             },
         )
 
@@ -87,15 +111,26 @@ class DatameerJobTrigger(BaseTrigger):
         from airflow_provider_datameer.transport import session_lease
 
         async with session_lease():
-            event = await self._wait()
-        yield TriggerEvent(event)
+            hook = self._hook()
+            verdict = await self._wait(hook)
+            # worker_free wiring: end the task here, or fire the verdict back to a worker
+            ends_task = self.end_from_trigger and in_triggerer(self)
+            event = await end_event(verdict, hook, self.log, soft_fail=self.soft_fail) if ends_task else None
+        if in_triggerer(self):  # settle wiring
+            await hold_until_settled(self.deferred_at, self.settle_seconds, self.log)
+        yield event or TriggerEvent(verdict.to_event())
 
-    async def _wait(self) -> dict[str, Any]:
-        """Poll until the wait is over; return the one event payload."""
-        hook = self._hook()
+    async def _wait(self, hook: Any) -> Verdict:
+        """Poll until the wait is over; return the verdict."""
+        if self.deadline is None and self.timeout is not None:  # worker_free wiring: started by the scheduler
+            self.deadline = deadline_from(getattr(self, "timeout_after", None), self.timeout, self.waiting_since)
+        try:
+            execution_id = rendered_execution_id(self.execution_id)  # worker_free wiring: rendered here
+        except ValueError as exc:
+            return Verdict("error", str(self.job_id), None, None, f"Cannot wait for Datameer job {self.job_id}: {exc}")
         watch = self._watch = ExecutionWatch(
             self.job_id,
-            self.execution_id,
+            execution_id,
             fail_on_warnings=self.fail_on_warnings,
             no_execution_grace=self.no_execution_grace,
             max_consecutive_errors=self.max_consecutive_errors,
@@ -104,10 +139,10 @@ class DatameerJobTrigger(BaseTrigger):
         )
         while True:
             if self.deadline is not None and time.time() >= self.deadline:
-                return watch.timed_out(f"after {time.time() - self.waiting_since:.0f} s").to_event()
+                return watch.timed_out(f"after {time.time() - self.waiting_since:.0f} s")
             verdict = await apoll_once(hook, watch)
             if verdict is not None:
-                return verdict.to_event()
+                return verdict
             delay = watch.delay(self.poll_interval, floor=self.min_poll_interval)
             if self.deadline is not None:
                 delay = min(delay, max(0.0, self.deadline - time.time()))

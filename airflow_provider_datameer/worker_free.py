@@ -1,0 +1,161 @@
+"""A DatameerJobSensor that never takes a worker slot: started and ended by the triggerer.
+
+Airflow 3.3+ can start a deferrable task straight in the triggerer (``start_from_trigger``): the scheduler
+creates the trigger from the operator's ``start_trigger_args`` and the triggerer renders the templated
+fields named there. The trigger can also end the task itself (``end_from_trigger``) with a
+``TaskSuccessEvent`` (the XCom summary), ``TaskFailedEvent`` or ``TaskSkippedEvent``. This module holds what
+the sensor and the trigger need for that; the outcome rules are :func:`airflow_provider_datameer.outcome.decide`,
+the same as in a worker, so a task's outcome, message and summary never depend on where it ended.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_datameer.deferral import DEFER_TIMEOUT_MARGIN, as_seconds
+from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
+
+if TYPE_CHECKING:
+    from airflow.triggers.base import StartTriggerArgs, TriggerEvent
+
+    from airflow_provider_datameer.waiting import Verdict
+
+#: The first Airflow whose triggerer renders a start-from-trigger task's templated fields (apache/airflow#53063)
+#: and routes a failure sent by a trigger to the task's retries; the only versions this feature is tested on.
+MIN_AIRFLOW = (3, 3)
+TRIGGER_CLASS = "airflow_provider_datameer.triggers.datameer.DatameerJobTrigger"
+#: The sensor's templated fields that the triggerer renders in the trigger (they are trigger kwargs too).
+RENDERED_IN_TRIGGERER = ("job_id", "execution_id", "datameer_conn_id")
+
+
+class WorkerFreeUnsupported(ValueError):
+    """``start_from_trigger`` / ``end_from_trigger`` asked of an Airflow that cannot do it, or with a conflict."""
+
+
+def installed_airflow() -> tuple[int, int, str]:
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    text = version("apache-airflow")
+    major, minor = (*Version(text).release, 0)[:2]
+    return major, minor, text
+
+
+def require_support(
+    *,
+    start_from_trigger: bool,
+    end_from_trigger: bool,
+    deferrable: bool | None,
+    airflow: tuple[int, int, str] | None = None,
+) -> None:
+    """Raise :class:`WorkerFreeUnsupported` (when the DAG is parsed) if the flags cannot be honoured here."""
+    flags = [
+        name for name, on in (("start_from_trigger", start_from_trigger), ("end_from_trigger", end_from_trigger)) if on
+    ]
+    if not flags:
+        return
+    asked = " and ".join(f"{flag}=True" for flag in flags)
+    if deferrable is False:
+        raise WorkerFreeUnsupported(
+            f"DatameerJobSensor({asked}) waits in the triggerer, which deferrable=False forbids: "
+            "drop deferrable=False, or drop the flag to wait in a worker."
+        )
+    major, minor, text = airflow or installed_airflow()
+    if (major, minor) < MIN_AIRFLOW:
+        raise WorkerFreeUnsupported(
+            f"DatameerJobSensor({asked}) needs Airflow {'.'.join(map(str, MIN_AIRFLOW))} or newer; this is "
+            f"Airflow {text}. Upgrade Airflow, or drop {' and '.join(flags)} and use deferrable=True, which "
+            "also frees the worker slot while the job runs (the task starts and ends in a worker)."
+        )
+
+
+def start_trigger_args(sensor: Any) -> StartTriggerArgs:
+    """What the scheduler needs to create the sensor's trigger itself (the sensor's fields unrendered)."""
+    from airflow.triggers.base import StartTriggerArgs
+
+    from airflow_provider_datameer.settle import DEFAULT_SETTLE_SECONDS
+
+    timeout = as_seconds(sensor.timeout)
+    kwargs = {name: getattr(sensor, name) for name in RENDERED_IN_TRIGGERER}
+    kwargs.update(
+        poll_interval=float(as_seconds(sensor.poke_interval) or 0.0),
+        timeout=timeout,
+        fail_on_warnings=sensor.fail_on_warnings,
+        max_consecutive_errors=sensor.max_consecutive_errors,
+        no_execution_grace=sensor.no_execution_grace,
+        end_from_trigger=sensor.end_from_trigger,
+        soft_fail=sensor.soft_fail,
+        settle_seconds=DEFAULT_SETTLE_SECONDS,  # not used: no worker exit to wait for (deferred_at is None)
+    )
+    return StartTriggerArgs(
+        trigger_cls=TRIGGER_CLASS,
+        next_method="execute_complete",
+        trigger_kwargs=kwargs,
+        next_kwargs=None,
+        timeout=None if timeout is None else timedelta(seconds=timeout + DEFER_TIMEOUT_MARGIN),
+    )
+
+
+def in_triggerer(trigger: Any) -> bool:
+    """Whether Airflow's triggerer runs this trigger: it numbers every trigger it runs. ``airflow dags test``
+    runs a trigger in-process, unnumbered, and only resumes the task with a plain event (no worker exit to
+    race with, no task-ending events), so a trigger there behaves as with ``end_from_trigger=False``."""
+    return getattr(trigger, "trigger_id", None) is not None
+
+
+def rendered_execution_id(value: object) -> int | None:
+    """The execution id as rendered in the triggerer (``None``, ``""`` and ``"None"`` mean "not pinned")."""
+    return None if value in (None, "", "None") else require_id(value, "execution_id")
+
+
+def deadline_from(timeout_after: Any, timeout: float | None, started: float) -> float | None:
+    """The wall-clock deadline of a trigger that the scheduler started (no worker computed one).
+
+    Airflow's trigger timeout (``timeout_after``, stored with the task, so it survives triggerer restarts)
+    was set to the sensor's timeout plus a margin when the task deferred; without it, ``started + timeout``.
+    """
+    if timeout_after is not None:
+        return float(timeout_after.timestamp()) - DEFER_TIMEOUT_MARGIN
+    return None if timeout is None else started + timeout
+
+
+async def end_event(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool) -> TriggerEvent:
+    """The event that ends the task in the triggerer: the outcome a worker would give, with its XComs.
+
+    Failure messages go to the task's log (the trigger's log lines are part of it), as the worker's
+    exception message would.
+    """
+    from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
+    from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent
+
+    from airflow_provider_datameer.errors import DatameerError
+    from airflow_provider_datameer.outcome import decide, details_unreadable, needs_details
+
+    details = None
+    if needs_details(verdict):
+        try:
+            details = await hook.aget_job_details(verdict.execution_id)
+        except (DatameerError, ValueError) as exc:
+            details_unreadable(verdict, exc, log)
+    xcoms = await _run_xcoms(verdict, hook)
+    try:
+        summary = decide(verdict, details, log, soft_fail=soft_fail)
+    except AirflowSkipException as exc:
+        log.info("Skipping: %s", exc)
+        return TaskSkippedEvent(xcoms=xcoms)
+    except AirflowException as exc:
+        log.error("%s: %s", type(exc).__name__, exc)
+        return TaskFailedEvent(xcoms=xcoms)
+    return TaskSuccessEvent(xcoms={"return_value": summary, **(xcoms or {})})
+
+
+async def _run_xcoms(verdict: Verdict, hook: Any) -> dict[str, Any] | None:
+    """The execution id and Datameer UI URL that a worker would have pushed before waiting."""
+    if verdict.execution_id is None:
+        return None
+    await hook.aconfig()  # job_url reads the connection that the async lookup has cached
+    url = hook.job_url(file_id=verdict.file_id, execution_id=verdict.execution_id)
+    return {EXECUTION_ID_KEY: verdict.execution_id, JOB_URL_KEY: url}
