@@ -72,6 +72,23 @@ def require_support(
         )
 
 
+def require_renderable(fields: dict[str, Any]) -> None:
+    """Refuse templated fields that the triggerer cannot render without stalling (XCom pulls).
+
+    Seen on Airflow 3.3.2: a plain ``ti.xcom_pull(task_ids=...)`` in a start-from-trigger task is never
+    answered (the trigger never starts); with ``map_indexes=-1`` it is answered, but only after the
+    triggerer's event loop stalled for about a minute, holding up every trigger it runs.
+    """
+    for name, value in fields.items():
+        if not (value is None or isinstance(value, int | str)) or "xcom_pull" in str(value):
+            raise WorkerFreeUnsupported(
+                f"DatameerJobSensor(start_from_trigger=True) cannot take {name}={value!r}: the triggerer renders "
+                "it, and pulling XCom there stalls or never returns (Airflow 3.3). Leave execution_id unset (the "
+                "sensor waits for the job's current run), or drop start_from_trigger and keep end_from_trigger=True "
+                "(a worker renders the field and defers; the triggerer still ends the task)."
+            )
+
+
 def start_trigger_args(sensor: Any) -> StartTriggerArgs:
     """What the scheduler needs to create the sensor's trigger itself (the sensor's fields unrendered)."""
     from airflow.triggers.base import StartTriggerArgs
@@ -80,6 +97,7 @@ def start_trigger_args(sensor: Any) -> StartTriggerArgs:
 
     timeout = as_seconds(sensor.timeout)
     kwargs = {name: getattr(sensor, name) for name in RENDERED_IN_TRIGGERER}
+    require_renderable(kwargs)
     kwargs.update(
         poll_interval=float(as_seconds(sensor.poke_interval) or 0.0),
         timeout=timeout,

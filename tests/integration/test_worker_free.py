@@ -87,17 +87,30 @@ def test_deferrable_false_conflicts_and_says_so():
 
 
 def test_sensor_hands_the_scheduler_its_unrendered_fields():
-    sensor = free_sensor(job_id="{{ params.job }}", execution_id="{{ ti.xcom_pull('start') }}", timeout=300)
+    sensor = free_sensor(job_id="{{ params.job }}", execution_id="{{ params.run }}", timeout=300)
     assert sensor.start_from_trigger is True
     assert sensor.deferrable is True
     args = sensor.start_trigger_args
     kwargs = args.trigger_kwargs
-    assert (kwargs["job_id"], kwargs["execution_id"]) == ("{{ params.job }}", "{{ ti.xcom_pull('start') }}")
+    assert (kwargs["job_id"], kwargs["execution_id"]) == ("{{ params.job }}", "{{ params.run }}")
     assert kwargs["end_from_trigger"] is True
     assert kwargs["timeout"] == 300
     assert args.next_method == "execute_complete"
     assert args.timeout == timedelta(seconds=300 + 60)  # Airflow's backstop behind the trigger's own timeout
     assert set(worker_free.RENDERED_IN_TRIGGERER) <= set(DatameerJobSensor.template_fields)
+
+
+@pytest.mark.parametrize(
+    "execution_id", ["{{ ti.xcom_pull(task_ids='start') }}", "{{ ti.xcom_pull(task_ids='start', map_indexes=-1) }}"]
+)
+def test_an_xcom_pull_the_triggerer_cannot_render_is_refused_with_the_fix(execution_id):
+    with pytest.raises(worker_free.WorkerFreeUnsupported) as info:
+        free_sensor(execution_id=execution_id)
+    message = str(info.value)
+    assert "pulling XCom there stalls or never returns" in message
+    assert "Leave execution_id unset" in message
+    assert "keep end_from_trigger=True" in message
+    DatameerJobSensor(task_id="ok", job_id=48, execution_id=execution_id, end_from_trigger=True)  # the fix
 
 
 # ------------------------------------------------------------------------------------------ same outcomes
