@@ -34,7 +34,7 @@ def standalone(
     with EmulatorProcess(jobs_file=jobs_file, extra_args=user) as emulator:
         env = {"AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder), **SLOW_MACHINE, **(settings or {})}
         with AirflowStack(home, emulator.url, settings=env) as stack:
-            stack.wait_ready(timeout=300)
+            stack.wait_ready(timeout=900)  # minutes on a loaded 2-core machine
             yield stack, emulator
 
 
