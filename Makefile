@@ -80,7 +80,7 @@ ui: venv  ## the same under `airflow standalone`, to watch in a browser at http:
 e2e: venv  ## airflow standalone + triggerer + headless Chromium screenshot (artifacts/e2e/)
 	$(BIN)/python -m pytest -q tests/e2e
 
-bench: venv  ## benchmarks P1-P4, figures side by side with a peer
+bench: venv  ## benchmarks P1-P5, figures side by side with a peer (P5: a real triggerer, ~40 min more)
 	$(BIN)/python benchmarks/run_all.py
 
 soak: venv  ## thousands of triggers against an emulator injecting faults

@@ -86,12 +86,19 @@ class DatameerWaitMixin:
         return self.hook.run(wait(watch, self.hook.config, self.log))
 
     def defer_wait(self, settings: WaitSettings) -> None:
-        """Hand the wait to the triggerer; resumes in ``execute_complete``."""
-        import time
+        """Hand the wait to the triggerer; resumes in ``execute_complete`` unless the settings end it there.
 
+        The trigger is told when the task deferred, so that it holds a terminal event until the deferral has
+        settled in Airflow (:mod:`airflow_provider_datameer.settle`).
+        """
+        import time
+        from dataclasses import replace
+
+        from airflow_provider_datameer.settle import settle_seconds
         from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 
         remaining = None if settings.deadline is None else max(0.0, settings.deadline - time.time())
+        settings = replace(settings, deferred_at=time.time(), settle_seconds=settle_seconds())
         self.defer(  # type: ignore[attr-defined]
             trigger=DatameerJobTrigger(**settings.to_kwargs()),
             method_name="execute_complete",

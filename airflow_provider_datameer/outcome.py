@@ -11,6 +11,7 @@ from typing import Any
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, AirflowSkipException
 
 from airflow_provider_datameer.errors import DatameerError
+from airflow_provider_datameer.models import JobDetails
 from airflow_provider_datameer.status import DatameerJobStatus
 from airflow_provider_datameer.verdict import Verdict, iso
 
@@ -23,7 +24,30 @@ class DatameerJobTimeout(AirflowSensorTimeout):
     """The wait for a Datameer execution exceeded the task's timeout."""
 
 
-def summarize(verdict: Verdict, hook: Any, log: Any) -> dict[str, Any]:
+def needs_details(verdict: Verdict) -> bool:
+    """Job details are read for a success (the summary's counters) and for ``ERROR`` (the failure message)."""
+    return verdict.execution_id is not None and (
+        verdict.status == "success" or verdict.job_status == DatameerJobStatus.ERROR.value
+    )
+
+
+def details_unreadable(verdict: Verdict, exc: Exception, log: Any) -> None:
+    """Job details are extra information: failing to read them is a warning, never the task's outcome."""
+    log.warning("Could not read job details of execution %s: %s", verdict.execution_id, exc)
+
+
+def read_details(verdict: Verdict, hook: Any, log: Any) -> JobDetails | None:
+    """The execution's job details when :func:`needs_details`, else (or when unreadable) ``None``."""
+    if not needs_details(verdict):
+        return None
+    try:
+        return hook.get_job_details(verdict.execution_id)
+    except (DatameerError, ValueError) as exc:
+        details_unreadable(verdict, exc, log)
+        return None
+
+
+def summarize(verdict: Verdict, details: JobDetails | None) -> dict[str, Any]:
     """A small JSON-safe summary of the execution, with job-details counters when Datameer has them."""
     summary: dict[str, Any] = {
         "job_id": verdict.job_id,
@@ -33,12 +57,7 @@ def summarize(verdict: Verdict, hook: Any, log: Any) -> dict[str, Any]:
         "start_time": verdict.start_time,
         "stop_time": verdict.stop_time,
     }
-    if verdict.execution_id is None:
-        return summary
-    try:
-        details = hook.get_job_details(verdict.execution_id)
-    except (DatameerError, ValueError) as exc:
-        log.warning("Could not read job details of execution %s: %s", verdict.execution_id, exc)
+    if details is None:
         return summary
     summary.update(
         start_time=summary["start_time"] or iso(details.start_time),
@@ -51,11 +70,17 @@ def summarize(verdict: Verdict, hook: Any, log: Any) -> dict[str, Any]:
 
 
 def conclude(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool = False) -> dict[str, Any]:
+    """Read the job details the outcome needs, then :func:`decide` it."""
+    return decide(verdict, read_details(verdict, hook, log), log, soft_fail=soft_fail)
+
+
+def decide(verdict: Verdict, details: JobDetails | None, log: Any, *, soft_fail: bool = False) -> dict[str, Any]:
     """Return the summary of a successful execution; raise for anything else.
 
     ``timeout`` raises :class:`DatameerJobTimeout` (or skips with ``soft_fail``, which concerns timeouts
     only); ``error`` raises :class:`DatameerJobFailed` whose message names the job, execution, Datameer
-    status, and for ``ERROR`` the failure count and counters from job details.
+    status, and for ``ERROR`` the failure count and counters from job details. No I/O: the worker
+    (:func:`conclude`) and the triggerer (:mod:`airflow_provider_datameer.worker_free`) read the details.
     """
     if verdict.status == "timeout":
         if soft_fail:
@@ -64,9 +89,9 @@ def conclude(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool = False) 
     if verdict.status != "success":
         message = verdict.message
         if verdict.job_status == DatameerJobStatus.ERROR.value:
-            message += _failure_details(summarize(verdict, hook, log))
+            message += _failure_details(summarize(verdict, details))
         raise DatameerJobFailed(message)
-    summary = summarize(verdict, hook, log)
+    summary = summarize(verdict, details)
     log.info(
         "Datameer job %s execution %s: %s (started %s, stopped %s%s)",
         verdict.job_id,

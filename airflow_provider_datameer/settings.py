@@ -24,6 +24,8 @@ MIN_POLL_INTERVAL = 0.1
 MAX_SECONDS = 366 * 24 * 3600.0
 MAX_CONSECUTIVE_ERRORS_LIMIT = 1000
 API_VERSIONS = (1, 2)
+#: Seconds after a deferral before a terminal event is delivered (Airflow's defer race, see settle.py).
+DEFAULT_SETTLE_SECONDS = 10.0
 
 
 def check_api_version(value: object) -> int | None:
@@ -78,6 +80,10 @@ class WaitSettings:
     :param no_execution_grace: seconds "no execution yet" stays pending; ``None`` waits until the deadline.
     :param max_consecutive_errors: failed polls in a row (after each request's own retries) before giving up.
     :param stop_on_kill: stop the Datameer run when the task is killed (trigger kill path, Airflow 3.3+).
+    :param deferred_at: epoch seconds the task deferred from a worker; a terminal event is held until
+        ``settle_seconds`` after it (:mod:`airflow_provider_datameer.settle`). ``None``: no worker exit to wait for.
+    :param end_from_trigger: the trigger ends the task itself (:mod:`airflow_provider_datameer.worker_free`);
+        ``soft_fail`` then skips it on timeout.
     """
 
     job_id: int | str
@@ -94,13 +100,18 @@ class WaitSettings:
     stop_on_kill: bool = False
     execution_owned: bool = False
     api_version: int = 2
+    deferred_at: float | None = None
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    end_from_trigger: bool = False
+    soft_fail: bool = False
 
     def __post_init__(self) -> None:
         check_interval(self.poll_interval, "poll_interval")
         check_interval(self.min_poll_interval, "min_poll_interval")
         check_seconds(self.timeout, "timeout", optional=True)
         check_seconds(self.no_execution_grace, "no_execution_grace", optional=True)
-        for name in ("deadline", "waiting_since"):
+        check_seconds(self.settle_seconds, "settle_seconds")
+        for name in ("deadline", "waiting_since", "deferred_at"):
             value = getattr(self, name)
             if value is not None and _number(value) is None:
                 raise ValueError(f"{name} must be epoch seconds, got {value!r}")
@@ -145,9 +156,9 @@ class WaitSettings:
         return time.time() if self.waiting_since is None else self.waiting_since
 
     def to_kwargs(self) -> dict[str, Any]:
-        """JSON-safe keyword arguments (the trigger's serialised form; ``timeout`` lives on as ``deadline``)."""
+        """JSON-safe keyword arguments (the trigger's serialised form; ``deadline``, once bound, wins over
+        ``timeout``, which a trigger started by the scheduler turns into its deadline)."""
         kwargs = asdict(self)
-        del kwargs["timeout"]
         kwargs["waiting_since"] = self.started
         return kwargs
 

@@ -1,4 +1,4 @@
-"""Run P1-P4 one after the other (never overlapping), print their four reports and a summary of targets.
+"""Run P1-P5 one after the other (never overlapping), print their four reports and a summary of targets.
 
 Each benchmark runs as its own process with ``--json``; its report is printed here as tables (or, with
 ``--json``, all four as one JSON document). ``--quick`` runs tiny sizes that only prove the scripts work
@@ -6,7 +6,9 @@ Each benchmark runs as its own process with ``--json``; its report is printed he
 
     python benchmarks/run_all.py [--quick] [--json]      # make bench
 
-Full sizes take about 15 minutes on 2 cores (P2 at N = 1,000, 2,000 and 5,000 is most of it).
+Full sizes take about 15 minutes on 2 cores for P1-P4 (P2 at N = 1,000, 2,000 and 5,000 is most of it);
+P5 starts a real ``airflow standalone`` per contender and N and adds about 40 minutes (``--only P1,P2``
+leaves it out; ``--quick`` always does).
 """
 
 from __future__ import annotations
@@ -30,7 +32,10 @@ SCRIPTS = {
         ["--jobs", "2", "--min-run", "0.5", "--max-run", "1", "--interval", "2", "--queued", "0.5"],
     ),
     "P4": ("p4_parse_cost.py", ["--runs", "1", "--warmup", "0"]),
+    "P5": ("p5_triggerer_cost.py", ["--n", "20", "--dag-size", "10", "--window", "10", "--end-spread", "2"]),
 }
+#: --quick leaves these out: each starts a real Airflow (minutes even at tiny sizes); run them with --only
+NOT_QUICK = {"P5"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -68,7 +73,9 @@ def summary(results: list[dict[str, Any]]) -> Table:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    names = [n.strip().upper() for n in args.only.split(",") if n.strip()] or list(SCRIPTS)
+    names = [n.strip().upper() for n in args.only.split(",") if n.strip()] or [
+        n for n in SCRIPTS if not (args.quick and n in NOT_QUICK)
+    ]
     results = []
     for name in names:
         result = run_one(name, args.quick)

@@ -119,7 +119,8 @@ class AirflowStack:
     one started (``start_component``), e.g. to show that a deferred task survives a triggerer restart.
 
     :param api_port: the API server / UI port (default: a free one).
-    :param settings: more environment, e.g. ``AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD``.
+    :param settings: more environment, e.g. ``AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD``; they win
+        over the server settings (e.g. ``AIRFLOW__CORE__PARALLELISM``).
     """
 
     def __init__(
@@ -132,7 +133,7 @@ class AirflowStack:
     ) -> None:
         self.home = home
         self.api_port = api_port or free_port()
-        self.env = airflow_env(home, datameer_url, **server_settings(self.api_port), **(settings or {}))
+        self.env = airflow_env(home, datameer_url, **{**server_settings(self.api_port), **(settings or {})})
         self.processes: list[Spawned] = []
 
     @property

@@ -18,6 +18,7 @@ from airflow_provider_datameer.settings import (
     check_api_version,
     check_interval,
 )
+from airflow_provider_datameer.worker_free import require_support, start_trigger_args
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.verdict import Verdict
@@ -38,6 +39,11 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
     :param max_consecutive_errors: failed polls in a row (after the hook's retries) before the task fails.
     :param no_execution_grace: seconds "no execution yet" is tolerated; ``None`` waits until the timeout.
     :param api_version: 2 (``/api/``) or 1 (``/rest/``); ``None`` takes the connection extra ``api_version``.
+    :param start_from_trigger: Airflow 3.3+: start in the triggerer, never in a worker (the scheduler creates
+        the trigger; ``job_id``, ``execution_id`` and ``datameer_conn_id`` are rendered there).
+    :param end_from_trigger: Airflow 3.3+: end the task in the triggerer (summary XCom, failure or skip)
+        instead of resuming it in a worker. With ``start_from_trigger``, no worker runs the task at all.
+        See docs/worker-free.md.
 
     ``poke_interval``, ``timeout``, ``mode`` and ``soft_fail`` are BaseSensorOperator's. The ``timeout``
     also sets the trigger's deadline; ``soft_fail`` skips on timeout. Returns (XCom) a summary dict:
@@ -59,15 +65,21 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
         max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
         no_execution_grace: float | None = DEFAULT_NO_EXECUTION_GRACE,
         api_version: int | None = None,
+        start_from_trigger: bool = False,
+        end_from_trigger: bool = False,
         **kwargs: Any,
     ) -> None:
         if "poke_interval" in kwargs:  # before Airflow's own coercion, which overflows on huge numbers
             check_interval(as_seconds(kwargs["poke_interval"]), "poke_interval")
+        require_support(start_from_trigger=start_from_trigger, end_from_trigger=end_from_trigger, deferrable=deferrable)
         super().__init__(**kwargs)
         self.job_id = job_id
         self.execution_id = execution_id
         self.datameer_conn_id = datameer_conn_id
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        worker_free = start_from_trigger or end_from_trigger
+        self.deferrable = worker_free or (default_deferrable() if deferrable is None else deferrable)
+        self.start_from_trigger = start_from_trigger
+        self.end_from_trigger = end_from_trigger
         self.api_version = check_api_version(api_version)
         self.wait_settings = WaitSettings(
             job_id=job_id,
@@ -78,9 +90,13 @@ class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
             max_consecutive_errors=max_consecutive_errors,
             no_execution_grace=no_execution_grace,
             api_version=api_version or 2,
+            end_from_trigger=end_from_trigger,
+            soft_fail=self.soft_fail,
         )
         self._watch: ExecutionWatch | None = None
         self._published: int | None = None
+        if start_from_trigger:  # the scheduler creates the trigger from these; no worker runs the task
+            self.start_trigger_args = start_trigger_args(self)
 
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:

@@ -51,19 +51,38 @@ class DatameerJobTrigger(BaseTrigger):
         return DatameerHook(datameer_conn_id=self.settings.datameer_conn_id)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Wait, then fire the verdict back to a worker, or end the task here (``end_from_trigger``).
+
+        In Airflow's triggerer a terminal event is held until the deferral has settled (Airflow's defer race,
+        :mod:`airflow_provider_datameer.settle`); ``airflow dags test`` runs triggers in-process and needs neither.
+        """
+        from airflow_provider_datameer.settle import hold_until_settled
         from airflow_provider_datameer.transport import session_lease
+        from airflow_provider_datameer.worker_free import end_event, in_triggerer
 
+        settings = self.settings
         async with session_lease():
-            verdict = await self._wait()
-        yield TriggerEvent(verdict.to_event())
+            hook = self._hook()
+            verdict = await self._wait(hook)
+            ends_task = settings.end_from_trigger and in_triggerer(self)
+            event = await end_event(verdict, hook, self.log, soft_fail=settings.soft_fail) if ends_task else None
+        if in_triggerer(self):
+            await hold_until_settled(settings.deferred_at, settings.settle_seconds, self.log)
+        yield event or TriggerEvent(verdict.to_event())
 
-    async def _wait(self) -> Verdict:
+    async def _wait(self, hook: DatameerHook) -> Verdict:
         """Run the wait procedure on the event loop; the verdict becomes the one event."""
         from airflow_provider_datameer.procedures import wait
+        from airflow_provider_datameer.verdict import Verdict
         from airflow_provider_datameer.waiting import ExecutionWatch
+        from airflow_provider_datameer.worker_free import started_by_scheduler
 
+        try:
+            self.settings = started_by_scheduler(self.settings, getattr(self, "timeout_after", None))
+        except ValueError as exc:  # an execution id rendered in the triggerer that is not one
+            job = str(self.settings.job_id)
+            return Verdict("error", job, None, None, f"Cannot wait for Datameer job {job}: {exc}")
         self._watch = watch = ExecutionWatch(self.settings, log=self.log)
-        hook = self._hook()
         try:
             config = await hook.aconfig()
         except ValueError as exc:  # a broken connection ends the wait with an error event, not a traceback
