@@ -14,28 +14,29 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_datameer.operators.datameer import DatameerTriggerJobOperator
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
-from tests.integration import logged
+from tests.integration import logged, support
+from tests.integration.support import task_log, trigger_op
 
-#: Run a test with the wait deferred to the trigger (async transport) and in the worker (sync transport).
-BOTH_MODES = pytest.mark.parametrize("deferrable", [True, False], ids=["deferred", "worker"])
-
-
-def trigger_op(**kw: Any) -> DatameerTriggerJobOperator:
-    """The trigger operator on job 48 with a fast poll; keyword arguments override."""
-    kw.setdefault("job_id", 48)
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerTriggerJobOperator(task_id="run", **kw)
+__all__ = [
+    "BOTH_MODES",
+    "after_trigger",
+    "fault_while_waiting",
+    "on_request",
+    "outage",
+    "sensor",
+    "task_log",
+    "trigger_op",
+]
 
 
 def sensor(**kw: Any) -> DatameerJobSensor:
-    """The sensor on job 48, deferrable, with a fast poke and a generous timeout; keyword arguments override."""
-    kw.setdefault("job_id", 48)
-    kw.setdefault("poke_interval", 0.2)
-    kw.setdefault("timeout", 60)
-    kw.setdefault("deferrable", True)
-    return DatameerJobSensor(task_id="wait", **kw)
+    """The integration tier's sensor, deferrable unless told otherwise (the fault matrix runs both modes)."""
+    return support.sensor(**{"deferrable": True, **kw})
+
+
+#: Run a test with the wait deferred to the trigger (async transport) and in the worker (sync transport).
+BOTH_MODES = pytest.mark.parametrize("deferrable", [True, False], ids=["deferred", "worker"])
 
 
 def fault_while_waiting(emulator: Any, **rule: Any) -> int:
@@ -109,8 +110,3 @@ def outage(server: Any, seconds: float | None, *, after_endpoint: str = "trigger
                     over.set()
     finally:
         server.start()  # a no-op when running; restores it if the action failed half-way
-
-
-def task_log(capsys: Any, caplog: Any) -> str:
-    """What the task logged: Airflow's structlog writes to stdout, plain ``logging`` to caplog."""
-    return capsys.readouterr().out + caplog.text

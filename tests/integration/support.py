@@ -8,6 +8,10 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import TaskDeferred
 
+from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
+from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
+from tests.integration import IMPORT, LONG
+
 FAST = {"queue_seconds": 0.2, "run_seconds": 0.8}
 
 
@@ -51,3 +55,30 @@ async def _event_and_close(trigger: Any) -> dict[str, Any]:
 
 def requests_for(emulator: Any, *endpoints: str) -> list[dict[str, Any]]:
     return [r for r in emulator.client.requests() if r["endpoint"] in endpoints]
+
+
+def trigger_op(**kw: Any) -> DatameerTriggerJobOperator:
+    """The trigger operator on the import job with a fast poll; keyword arguments override."""
+    kw.setdefault("job_id", IMPORT)
+    kw.setdefault("poll_interval", 0.2)
+    return DatameerTriggerJobOperator(task_id="run", **kw)
+
+
+def sensor(**kw: Any) -> DatameerJobSensor:
+    """The sensor on the import job with a fast poke and a generous timeout; keyword arguments override."""
+    kw.setdefault("job_id", IMPORT)
+    kw.setdefault("poke_interval", 0.2)
+    kw.setdefault("timeout", 60)
+    return DatameerJobSensor(task_id="wait", **kw)
+
+
+def stop_op(**kw: Any) -> DatameerStopJobOperator:
+    """The stop operator on the long job with a fast termination poll; keyword arguments override."""
+    kw.setdefault("job_id", LONG)
+    kw.setdefault("poll_interval", 0.2)
+    return DatameerStopJobOperator(task_id="stop", **kw)
+
+
+def task_log(capsys: Any, caplog: Any) -> str:
+    """What the task logged: Airflow's structlog writes to stdout, plain ``logging`` to caplog."""
+    return capsys.readouterr().out + caplog.text

@@ -14,17 +14,10 @@ from airflow_provider_datameer.errors import (
     DatameerTransientError,
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
 from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
-from tests.integration.support import FAST, context, requests_for, run_deferrable
+from tests.integration.support import FAST, context, requests_for, run_deferrable, stop_op, trigger_op
 
 pytestmark = pytest.mark.usefixtures("datameer_conn")
-
-
-def trigger_op(**kw):
-    kw.setdefault("job_id", 48)
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerTriggerJobOperator(task_id="run", **kw)
 
 
 @pytest.fixture
@@ -171,12 +164,6 @@ def test_unreachable_server_fails_after_retries(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------- stop
-def stop_op(**kw):
-    kw.setdefault("job_id", 63)
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerStopJobOperator(task_id="stop", **kw)
-
-
 def test_stop_running_job_and_wait_for_termination(fast_jobs):
     fast_jobs.client.patch_job(63, run_seconds=30)
     execution_id = DatameerHook().trigger_job(63).execution_id

@@ -10,16 +10,9 @@ from airflow.providers.common.compat.sdk import AirflowSkipException, TaskDeferr
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
-from tests.integration.support import FAST, context, run_deferrable
+from tests.integration.support import FAST, context, run_deferrable, sensor
 
 pytestmark = pytest.mark.usefixtures("datameer_conn")
-
-
-def sensor(**kw):
-    kw.setdefault("job_id", 48)
-    kw.setdefault("poke_interval", 0.2)
-    kw.setdefault("timeout", 60)
-    return DatameerJobSensor(task_id="wait", **kw)
 
 
 def start(emulator, **job):

@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.integration.support import FAST, first_event, requests_for
+from tests.integration.support import FAST, first_event, requests_for, task_log
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 
@@ -117,11 +117,6 @@ async def test_auth_error_ends_at_once(emulator, datameer_conn):
     assert len(requests_for(emulator, "status_v2")) == 1
 
 
-def logged(capsys, caplog) -> str:
-    """What reached the log: Airflow's structlog writes to stdout, plain logging to caplog."""
-    return capsys.readouterr().out + caplog.text
-
-
 async def test_unknown_status_warns_and_keeps_waiting(emulator, caplog, capsys):
     execution_id = start(emulator, run_seconds=30)
     emulator.client.patch_execution(execution_id, status="PAUSED_BY_ADMIN")
@@ -132,14 +127,14 @@ async def test_unknown_status_warns_and_keeps_waiting(emulator, caplog, capsys):
     with caplog.at_level(logging.WARNING):
         event = await task
     assert event["status"] == "success"
-    assert "unknown status 'PAUSED_BY_ADMIN'" in logged(capsys, caplog)
+    assert "unknown status 'PAUSED_BY_ADMIN'" in task_log(capsys, caplog)
 
 
 async def test_progress_is_logged_while_running(emulator, caplog, capsys):
     execution_id = start(emulator, run_seconds=1.5)
     with caplog.at_level(logging.INFO):
         await first_event(trigger(execution_id))
-    text = logged(capsys, caplog)
+    text = task_log(capsys, caplog)
     assert f"Datameer job 48 execution {execution_id} is RUNNING" in text
     assert "% done" in text
 

@@ -17,27 +17,14 @@ from airflow_provider_datameer.errors import (
     DatameerUnexpectedResponseError,
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
+from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
 from airflow_provider_datameer.outcome import DatameerJobFailed
-from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from tests.integration import CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, running_run
-from tests.integration.support import FAST, context, requests_for, run_deferrable
+from tests.integration.support import FAST, context, requests_for, run_deferrable, sensor, trigger_op
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 BOTH_MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["worker", "deferred"])
 PAGES = pytest.mark.parametrize("error_pages", ["json", "servlet"])
-
-
-def trigger_op(**kw):
-    kw.setdefault("job_id", IMPORT)
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerTriggerJobOperator(task_id="run", **kw)
-
-
-def sensor(**kw):
-    kw.setdefault("poke_interval", 0.2)
-    kw.setdefault("timeout", 60)
-    return DatameerJobSensor(task_id="wait", **kw)
 
 
 def poke_until_done(op, ctx):

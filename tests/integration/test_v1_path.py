@@ -19,11 +19,9 @@ from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
 
 from airflow_provider_datameer.errors import DatameerNotFoundError, DatameerUnexpectedResponseError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
 from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
-from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.integration import BROKEN, CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged
+from tests.integration import BROKEN, CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, support
 from tests.integration.support import FAST, context, first_event, requests_for, run_deferrable
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
@@ -54,22 +52,16 @@ def v1(emulator, datameer_conn):
 
 
 def trigger_op(**kw):
-    kw.setdefault("job_id", CONFIG)
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerTriggerJobOperator(task_id="run", **kw)
+    """The shared factory, naming the import job by its configuration id (the V1 path's job id)."""
+    return support.trigger_op(**{"job_id": CONFIG, **kw})
 
 
 def sensor(**kw):
-    kw.setdefault("job_id", CONFIG)
-    kw.setdefault("poke_interval", 0.2)
-    kw.setdefault("timeout", 60)
-    return DatameerJobSensor(task_id="wait", **kw)
+    return support.sensor(**{"job_id": CONFIG, **kw})
 
 
 def stop_op(**kw):
-    kw.setdefault("job_id", CONFIGURATION[LONG])
-    kw.setdefault("poll_interval", 0.2)
-    return DatameerStopJobOperator(task_id="stop", **kw)
+    return support.stop_op(**{"job_id": CONFIGURATION[LONG], **kw})
 
 
 def run_v1(emulator, file_id=IMPORT, **job):

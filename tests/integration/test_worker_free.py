@@ -19,7 +19,7 @@ from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.outcome import DatameerJobFailed
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.integration.support import FAST, context, run_deferrable
+from tests.integration.support import FAST, context, run_deferrable, task_log
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 
@@ -53,10 +53,6 @@ async def first(trigger: DatameerJobTrigger, timeout: float = 60.0) -> Any:  # n
         raise AssertionError("trigger ended without an event")
 
     return await asyncio.wait_for(run(), timeout)
-
-
-def logged(capsys, caplog) -> str:
-    return capsys.readouterr().out + caplog.text
 
 
 # ------------------------------------------------------------------------------------------ where it can run
@@ -142,7 +138,7 @@ async def test_error_fails_the_task_with_the_deferrable_sensors_message(emulator
         event = await first(scheduled_trigger(free_sensor(execution_id=execution_id)))
     assert isinstance(event, TaskFailedEvent)
     assert event.xcoms["job_execution_id"] == execution_id
-    assert f"DatameerJobFailed: {info.value}" in logged(capsys, caplog)
+    assert f"DatameerJobFailed: {info.value}" in task_log(capsys, caplog)
     assert "failure count" in str(info.value)
 
 
@@ -152,7 +148,7 @@ async def test_timeout_fails_or_skips_and_says_so(emulator, caplog, capsys, soft
     with caplog.at_level(logging.INFO):
         event = await first(scheduled_trigger(free_sensor(execution_id=execution_id, timeout=1, soft_fail=soft_fail)))
     assert isinstance(event, expected)
-    text = logged(capsys, caplog)
+    text = task_log(capsys, caplog)
     assert f"Timed out after 1 s waiting for Datameer job 48 execution {execution_id}" in text
     assert ("soft_fail: skipping" in text) is soft_fail
 
@@ -168,7 +164,7 @@ async def test_a_bad_rendered_execution_id_fails_clearly_before_any_request(emul
     with caplog.at_level(logging.INFO):
         event = await first(scheduled_trigger(free_sensor(execution_id="abc")))
     assert isinstance(event, TaskFailedEvent)
-    assert "execution_id must be a non-negative integer (or digit string), got 'abc'" in logged(capsys, caplog)
+    assert "execution_id must be a non-negative integer (or digit string), got 'abc'" in task_log(capsys, caplog)
     assert emulator.client.requests() == []
 
 
@@ -209,7 +205,7 @@ async def test_a_quick_event_is_held_until_the_deferral_settled(emulator, caplog
     with caplog.at_level(logging.INFO):
         event = await first(trigger)
     assert event.payload["status"] == "success"
-    assert ("Holding the event" in logged(capsys, caplog)) is held
+    assert ("Holding the event" in task_log(capsys, caplog)) is held
     if held:
         assert time.time() >= trigger.settings.deferred_at + 2.0
 
