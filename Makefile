@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml $(if $(filter $(UV_VENV)/bin/uv,$(UV)),$(UV_VENV)/bin/u
 	@rm -f $(VENV)/.installed-*
 	@bash scripts/check_python.sh "$(PYTHON)"
 	@[ -x $(BIN)/python ] && $(BIN)/python -c 'import sys' 2>/dev/null || $(UV) venv --quiet --clear --python $(PYTHON) $(VENV)
-	@$(UV) pip install --quiet --python $(BIN)/python $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test]" \
+	@$(UV) pip install --quiet --python $(BIN)/python $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" -e ".[test,openlineage]" \
 	    apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS) \
 	  || { echo "make: installing into $(VENV) failed (see above): is the package index reachable from here?" >&2; exit 1; }
 	@$(BIN)/python -c 'import airflow, aiohttp, airflow_provider_datameer' \
