@@ -44,6 +44,8 @@ class DatameerWaitMixin:
     max_consecutive_errors: int
     no_execution_grace: float | None
     log: Any
+    datameer_run: dict[str, Any] | None = None  # [lineage] set by publish()
+    datameer_result: dict[str, Any] | None = None  # [lineage] set by record_result()
 
     @cached_property
     def hook(self) -> DatameerHook:
@@ -63,9 +65,17 @@ class DatameerWaitMixin:
             log=self.log,
         )
 
-    def publish(self, context: Any, *, file_id: int | None, execution_id: int | None) -> str:
+    def publish(self, context: Any, *, file_id: int | None, execution_id: int | None, user: str | None = None) -> str:
         """Push the execution id and the Datameer UI URL to XCom (before any wait), return the URL."""
         url = self.hook.job_url(file_id=file_id, execution_id=execution_id)
+        # [lineage] the run as soon as it is known (DatameerLineageMixin reads it)
+        self.datameer_run = {
+            "job_id": str(getattr(self, "job_id", "")),
+            "execution_id": execution_id,
+            "file_id": file_id,
+            "job_url": url,
+            "user": user,
+        }
         ti = context["ti"]
         ti.xcom_push(key=EXECUTION_ID_KEY, value=execution_id)
         ti.xcom_push(key=JOB_URL_KEY, value=url)
@@ -113,7 +123,22 @@ class DatameerWaitMixin:
     def finish(self, verdict: Verdict, *, soft_fail: bool = False) -> dict[str, Any]:
         from airflow_provider_datameer.outcome import conclude
 
-        return conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
+        try:
+            summary = conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
+        except Exception as exc:
+            self.record_result(verdict, getattr(exc, "summary", None))  # [lineage]
+            raise
+        self.record_result(verdict, summary)  # [lineage]
+        return summary
+
+    def record_result(self, verdict: Verdict, summary: dict[str, Any] | None) -> None:
+        """[lineage] ``datameer_result``: the summary (or what the verdict tells) plus the message and job URL."""
+        from airflow_provider_datameer.outcome import summarize
+
+        run = self.datameer_run or {}
+        url = run.get("job_url") or self.hook.job_url(file_id=verdict.file_id, execution_id=verdict.execution_id)
+        base = summary if summary is not None else summarize(verdict, None, self.log)
+        self.datameer_result = {**base, "message": verdict.message, "job_url": url}
 
     def finish_event(self, event: Any, *, soft_fail: bool = False) -> dict[str, Any]:
         """Validate a trigger event (``execute_complete``) and turn it into the task's outcome."""

@@ -18,6 +18,8 @@ from airflow_provider_datameer.waiting import Verdict, iso
 class DatameerJobFailed(AirflowException):
     """The Datameer execution ended badly, or could not be watched to its end."""
 
+    summary: dict[str, Any] | None = None  # [lineage] set by conclude() when job details were read
+
 
 class DatameerJobTimeout(AirflowSensorTimeout):
     """The wait for a Datameer execution exceeded the task's timeout."""
@@ -33,7 +35,7 @@ def summarize(verdict: Verdict, hook: Any, log: Any) -> dict[str, Any]:
         "start_time": verdict.start_time,
         "stop_time": verdict.stop_time,
     }
-    if verdict.execution_id is None:
+    if verdict.execution_id is None or hook is None:  # [lineage] no hook: what the verdict tells, no request
         return summary
     try:
         details = hook.get_job_details(verdict.execution_id)
@@ -63,9 +65,13 @@ def conclude(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool = False) 
         raise DatameerJobTimeout(verdict.message)
     if verdict.status != "success":
         message = verdict.message
+        details = None
         if verdict.job_status == DatameerJobStatus.ERROR.value:
-            message += _failure_details(summarize(verdict, hook, log))
-        raise DatameerJobFailed(message)
+            details = summarize(verdict, hook, log)
+            message += _failure_details(details)
+        failure = DatameerJobFailed(message)
+        failure.summary = details  # [lineage] the failed run's counters, for datameer_result
+        raise failure
     summary = summarize(verdict, hook, log)
     log.info(
         "Datameer job %s execution %s: %s (started %s, stopped %s%s)",

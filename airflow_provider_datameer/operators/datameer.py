@@ -11,6 +11,7 @@ from airflow.providers.common.compat.sdk import AirflowException, BaseOperator
 
 from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
 
@@ -21,7 +22,7 @@ IfRunning = Literal["wait", "queue", "fail"]
 _IF_RUNNING = ("wait", "queue", "fail")
 
 
-class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
+class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOperator):
     """Start a Datameer job (V2 trigger) and, by default, wait for it to end.
 
     :param job_id: file id, uuid or path of the job (templated).
@@ -76,11 +77,12 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         self.max_consecutive_errors = max_consecutive_errors
         self.no_execution_grace = no_execution_grace
         self.execution_id: int | None = None
+        self._trigger_user: str | None = None  # [lineage] who started the run, when we started it
 
     def execute(self, context: Any) -> int | None:
         latest = self.hook.get_job_status(self.job_id)
         self.execution_id = self._start_or_join(latest)
-        self.publish(context, file_id=latest.file_id, execution_id=self.execution_id)
+        self.publish(context, file_id=latest.file_id, execution_id=self.execution_id, user=self._trigger_user)
         if not self.wait_for_completion:
             return self.execution_id
         watch = self.new_watch(self.job_id, self.execution_id)
@@ -119,6 +121,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
             started = self.hook.trigger_job_sequential(self.job_id)
         else:
             started = self.hook.trigger_job(self.job_id)
+        self._trigger_user = started.user  # [lineage]
         self.log.info(
             "Triggered Datameer job %s: execution %s (user %s)",
             self.job_id,
@@ -140,6 +143,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
             from airflow_provider_datameer.outcome import DatameerJobTimeout
 
             outcome = self.stop_execution(verdict.job_id, verdict.execution_id)
+            self.record_result(verdict, None)  # [lineage]
             raise DatameerJobTimeout(f"{verdict.message}; {outcome}")
         self.finish(verdict)
         return verdict.execution_id

@@ -9,13 +9,14 @@ from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnVa
 
 from airflow_provider_datameer.deferral import DatameerWaitMixin, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.waiting import ExecutionWatch, Verdict
 
 
-class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
+class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOperator):
     """Succeed when a Datameer execution completes; fail when it errors or is canceled.
 
     :param job_id: file id, uuid or path of the job (templated).
