@@ -30,3 +30,7 @@ with DAG(dag_id="datameer_lineage_sensor", **_ARGS):
     start >> DatameerJobSensor(
         task_id="wait", job_id=48, execution_id="{{ ti.xcom_pull(task_ids='start') }}", poke_interval=1
     )
+
+with DAG(dag_id="datameer_lineage_plain", **_ARGS):
+    # run by tests/dags/without_openlineage.py with OpenLineage made unimportable
+    DatameerTriggerJobOperator(task_id="import_by_id", job_id=48, poll_interval=1)
