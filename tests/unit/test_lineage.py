@@ -137,6 +137,9 @@ def test_a_lineage_problem_warns_once_and_degrades(caplog, capsys, monkeypatch):
         second = task.get_openlineage_facets_on_failure(None)
     assert (first.inputs, first.outputs, first.run_facets) == ([], [], {})
     assert (second.inputs, second.outputs, second.run_facets) == ([], [], {})
-    text = capsys.readouterr().out + caplog.text
-    assert text.count("Datameer lineage is incomplete for job 48") == 1, text
-    assert "datameer_nowhere" in text, "the warning names the reason"
+    # Airflow 3 logs through structlog to stdout; Airflow 2 through logging, which may also echo to stdout
+    warning = "Datameer lineage is incomplete for job 48"
+    records = [r.getMessage() for r in caplog.records if warning in r.getMessage()]
+    stdout = [line for line in capsys.readouterr().out.splitlines() if warning in line]
+    assert len(records) == 1 or (not records and len(stdout) == 1), (records, stdout)
+    assert "datameer_nowhere" in (records + stdout)[0], "the warning names the reason"
