@@ -143,3 +143,13 @@ def test_a_lineage_problem_warns_once_and_degrades(caplog, capsys, monkeypatch):
     stdout = [line for line in capsys.readouterr().out.splitlines() if warning in line]
     assert len(records) == 1 or (not records and len(stdout) == 1), (records, stdout)
     assert "datameer_nowhere" in (records + stdout)[0], "the warning names the reason"
+
+
+def test_datameer_asset_from_a_connection_uses_the_lineage_namespace(monkeypatch):
+    from tests.conftest import connection_json
+
+    monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_ASSETS", connection_json("https://Datameer.Example.com:8443"))
+    asset = datameer_asset("/Data/a.imp", conn_id="datameer_assets")
+    assert asset.uri == "datameer://datameer.example.com:8443/Data/a.imp"
+    dataset = convert_asset_to_openlineage(asset)
+    assert dataset.namespace == run_facts("/Data/a.imp", "https://datameer.example.com:8443").namespace
