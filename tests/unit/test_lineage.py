@@ -153,3 +153,17 @@ def test_datameer_asset_from_a_connection_uses_the_lineage_namespace(monkeypatch
     assert asset.uri == "datameer://datameer.example.com:8443/Data/a.imp"
     dataset = convert_asset_to_openlineage(asset)
     assert dataset.namespace == run_facts("/Data/a.imp", "https://datameer.example.com:8443").namespace
+
+
+def test_airflow_applies_the_registered_normalizer():
+    """The provider info's asset-uris (Airflow 3) / dataset-uris (Airflow 2) entry reaches Airflow's URI check."""
+    from airflow import __version__
+    from airflow.providers.common.compat.assets import Asset
+
+    assert Asset(uri="datameer://HOST:1/x.imp").uri == "datameer://host:1/x.imp"
+    if int(__version__.split(".")[0]) >= 3:
+        with pytest.raises(ValueError, match="needs a Datameer file path"):
+            Asset(uri="datameer://host/")
+    else:  # Airflow 2 warns unless [core] strict_dataset_uri_validation
+        with pytest.warns(UserWarning, match="needs a Datameer file path"):
+            Asset(uri="datameer://host/")
