@@ -132,11 +132,18 @@ class DatameerWaitMixin:
         return summary
 
     def record_result(self, verdict: Verdict, summary: dict[str, Any] | None) -> None:
-        """[lineage] ``datameer_result``: the summary (or what the verdict tells) plus the message and job URL."""
+        """[lineage] ``datameer_result``: the summary (or what the verdict tells) plus the message and job URL.
+
+        Never raises: it runs on the way to the task's own outcome, which it must not change.
+        """
         from airflow_provider_datameer.outcome import summarize
 
-        run = self.datameer_run or {}
-        url = run.get("job_url") or self.hook.job_url(file_id=verdict.file_id, execution_id=verdict.execution_id)
+        url = (self.datameer_run or {}).get("job_url")
+        if url is None:
+            try:
+                url = self.hook.job_url(file_id=verdict.file_id, execution_id=verdict.execution_id)
+            except Exception as exc:  # the connection could not be read: the URL stays unknown
+                self.log.warning("Datameer job URL unknown for lineage: %s", exc)
         base = summary if summary is not None else summarize(verdict, None, self.log)
         self.datameer_result = {**base, "message": verdict.message, "job_url": url}
 
