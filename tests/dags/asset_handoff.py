@@ -35,7 +35,7 @@ def main(uri: str, consumer: str) -> None:
             run_after=triggered,
             run_type=DagRunType.ASSET_TRIGGERED,
             triggered_by=DagRunTriggeredByType.ASSET,
-            state=DagRunState.QUEUED,
+            state=DagRunState.RUNNING,  # as the scheduler sets it when it starts the run
             session=session,
         )
         run.consumed_asset_events.extend(events)

@@ -4,6 +4,7 @@ lineage problem that degrades the facets with one warning instead of failing the
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 
@@ -142,7 +143,8 @@ def test_a_lineage_problem_warns_once_and_degrades(caplog, capsys, monkeypatch):
     records = [r.getMessage() for r in caplog.records if warning in r.getMessage()]
     stdout = [line for line in capsys.readouterr().out.splitlines() if warning in line]
     assert len(records) == 1 or (not records and len(stdout) == 1), (records, stdout)
-    assert "datameer_nowhere" in (records + stdout)[0], "the warning names the reason"
+    # the reason: Airflow's "conn_id isn't defined", or (Airflow 3.1 outside a task) no connection access at all
+    assert re.search(r"for job 48: \w+(Error|Exception): ", (records + stdout)[0]), "the warning names the reason"
 
 
 def test_datameer_asset_from_a_connection_uses_the_lineage_namespace(monkeypatch):
