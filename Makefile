@@ -52,7 +52,7 @@ VENV_PROBLEM := $(if $(wildcard $(STAMP)),$(shell out=$$($(BIN)/python -I script
 $(STAMP): pyproject.toml $(filter $(abspath $(UV_VENV))/bin/uv,$(UV)) $(if $(VENV_PROBLEM),repair-venv)
 	@rm -f $(VENV)/.installed-*
 	@UV=$(UV) bash scripts/make_venv.sh "$(PYTHON)" $(VENV) $(DATE_FLAGS) "apache-airflow==$(AIRFLOW_VERSION)" \
-	  -e ".[test]" apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS)
+	  -e ".[test,openlineage]" apache-airflow-providers-http $(EXTRA_PACKAGES) $(TOOLS)
 	@touch $(STAMP)
 
 repair-venv:

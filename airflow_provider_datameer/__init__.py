@@ -8,6 +8,12 @@ __version__ = "0.1.0"
 
 _PACKAGE = "airflow-provider-datameer"
 _INTEGRATION = "Datameer"
+_DATAMEER_URIS = {
+    "schemes": ["datameer"],
+    "handler": "airflow_provider_datameer.assets.sanitize_uri",
+    "factory": "airflow_provider_datameer.assets.create_asset",
+    "to_openlineage_converter": "airflow_provider_datameer.assets.convert_asset_to_openlineage",
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -49,6 +55,9 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "extra-links": ["airflow_provider_datameer.links.datameer.DatameerJobLink"],
+        # datameer:// Asset URIs (docs/lineage.md): Airflow 3 reads asset-uris, Airflow 2 dataset-uris.
+        "asset-uris": [_DATAMEER_URIS],
+        "dataset-uris": [_DATAMEER_URIS],
         "connection-types": [provider_info_connection_type("airflow_provider_datameer.hooks.datameer.DatameerHook")],
         # `airflow datameer ...` on Airflow 3.2+; older versions ignore the key (python -m airflow_provider_datameer).
         "cli": ["airflow_provider_datameer.cli.get_cli_commands"],

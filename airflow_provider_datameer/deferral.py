@@ -47,6 +47,8 @@ class DatameerWaitMixin:
     wait_settings: WaitSettings
     api_version: int | None
     log: Any
+    datameer_run: dict[str, Any] | None = None  # read by the lineage facets; set by publish()
+    datameer_result: dict[str, Any] | None = None  # read by the lineage facets; set by record_result()
 
     @cached_property
     def hook(self) -> DatameerHook:
@@ -64,9 +66,17 @@ class DatameerWaitMixin:
 
         return ExecutionWatch(settings, until_terminal=until_terminal, log=self.log)
 
-    def publish(self, context: Any, *, file_id: int | None, execution_id: int | None) -> str:
+    def publish(self, context: Any, *, file_id: int | None, execution_id: int | None, user: str | None = None) -> str:
         """Push the execution id and the Datameer UI URL to XCom (before any wait), return the URL."""
         url = self.hook.job_url(file_id=file_id, execution_id=execution_id)
+        # the run as soon as it is known (the lineage facets read it)
+        self.datameer_run = {
+            "job_id": str(getattr(self, "job_id", "")),
+            "execution_id": execution_id,
+            "file_id": file_id,
+            "job_url": url,
+            "user": user,
+        }
         ti = context["ti"]
         ti.xcom_push(key=EXECUTION_ID_KEY, value=execution_id)
         ti.xcom_push(key=JOB_URL_KEY, value=url)
@@ -108,7 +118,30 @@ class DatameerWaitMixin:
     def finish(self, verdict: Verdict, *, soft_fail: bool = False) -> dict[str, Any]:
         from airflow_provider_datameer.outcome import conclude
 
-        return conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
+        try:
+            summary = conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
+        except Exception as exc:
+            self.record_result(verdict, getattr(exc, "summary", None))
+            raise
+        self.record_result(verdict, summary)
+        return summary
+
+    def record_result(self, verdict: Verdict, summary: dict[str, Any] | None) -> None:
+        """Set ``datameer_result`` (read by the lineage facets): the summary, or what the verdict tells, plus
+        the message and the job URL.
+
+        Never raises: it runs on the way to the task's own outcome, which it must not change.
+        """
+        from airflow_provider_datameer.outcome import summarize
+
+        url = (self.datameer_run or {}).get("job_url")
+        if url is None:
+            try:
+                url = self.hook.job_url(file_id=verdict.file_id, execution_id=verdict.execution_id)
+            except Exception as exc:  # the connection could not be read: the URL stays unknown
+                self.log.warning("Datameer job URL unknown for lineage: %s", exc)
+        base = summary if summary is not None else summarize(verdict, None)
+        self.datameer_result = {**base, "message": verdict.message, "job_url": url}
 
     def finish_event(self, event: Any, *, soft_fail: bool = False) -> dict[str, Any]:
         """Validate a trigger event (``execute_complete``) and turn it into the task's outcome."""

@@ -19,6 +19,9 @@ from airflow_provider_datameer.verdict import Verdict, iso
 class DatameerJobFailed(AirflowException):
     """The Datameer execution ended badly, or could not be watched to its end."""
 
+    #: The failed run's summary (counters) when job details were read; the lineage result uses it.
+    summary: dict[str, Any] | None = None
+
 
 class DatameerJobTimeout(AirflowSensorTimeout):
     """The wait for a Datameer execution exceeded the task's timeout."""
@@ -88,9 +91,13 @@ def decide(verdict: Verdict, details: JobDetails | None, log: Any, *, soft_fail:
         raise DatameerJobTimeout(verdict.message)
     if verdict.status != "success":
         message = verdict.message
+        failed = None
         if verdict.job_status == DatameerJobStatus.ERROR.value:
-            message += _failure_details(summarize(verdict, details))
-        raise DatameerJobFailed(message)
+            failed = summarize(verdict, details)
+            message += _failure_details(failed)
+        failure = DatameerJobFailed(message)
+        failure.summary = failed  # the failed run's counters, for the lineage result (datameer_result)
+        raise failure
     summary = summarize(verdict, details)
     log.info(
         "Datameer job %s execution %s: %s (started %s, stopped %s%s)",

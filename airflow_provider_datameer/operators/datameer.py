@@ -10,6 +10,7 @@ from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, 
 
 from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 from airflow_provider_datameer.settings import (
     DEFAULT_CONN_ID,
@@ -30,7 +31,7 @@ _ENDED = frozenset(status.value for status in TERMINAL_STATES)
 _IF_RUNNING = ("wait", "queue", "fail")
 
 
-class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
+class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOperator):
     """Start a Datameer job and, by default, wait for it to end.
 
     :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
@@ -101,6 +102,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         )
         self.execution_id: int | None = None
         self._run: WaitSettings | None = None
+        self._trigger_user: str | None = None  # who started the run, when we started it (lineage)
 
     def execute(self, context: Any) -> int | None:
         from airflow_provider_datameer.api import GENERATIONS
@@ -115,7 +117,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         self._run = settings = settings.with_execution(self.execution_id, owned=True)
         try:
             file_id = latest.file_id or GENERATIONS[api_version].file_id_of(self.job_id)
-            self.publish(context, file_id=file_id, execution_id=self.execution_id)
+            self.publish(context, file_id=file_id, execution_id=self.execution_id, user=self._trigger_user)
             if not self.wait_for_completion:
                 return self.execution_id
             if self.deferrable:
@@ -169,6 +171,7 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
             return self._start_v1(latest, settings)
         else:
             started = self.hook.trigger_job(self.job_id)
+        self._trigger_user = started.user
         self.log.info(
             "Triggered Datameer job %s: execution %s (user %s)", self.job_id, started.execution_id, started.user
         )
@@ -198,8 +201,11 @@ class DatameerTriggerJobOperator(DatameerWaitMixin, BaseOperator):
         from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
 
         if verdict.status == "timeout":
-            raise DatameerJobTimeout(f"{verdict.message}; {self.stop_execution(self._settings_of(verdict))}")
+            stopped = self.stop_execution(self._settings_of(verdict))
+            self.record_result(verdict, None)
+            raise DatameerJobTimeout(f"{verdict.message}; {stopped}")
         if verdict.status == "error" and verdict.job_status not in _ENDED and verdict.execution_id is not None:
+            self.record_result(verdict, None)
             raise DatameerJobFailed(
                 f"{verdict.message}. The Datameer run (execution {verdict.execution_id}) was not stopped and may "
                 f"still be running: stop it in Datameer or with DatameerStopJobOperator(job_id={self.job_id!r}, "

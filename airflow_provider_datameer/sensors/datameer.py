@@ -9,6 +9,7 @@ from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnVa
 
 from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
 from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 from airflow_provider_datameer.settings import (
     DEFAULT_CONN_ID,
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from airflow_provider_datameer.waiting import ExecutionWatch
 
 
-class DatameerJobSensor(DatameerWaitMixin, BaseSensorOperator):
+class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOperator):
     """Succeed when a Datameer execution completes; fail when it errors or is canceled.
 
     :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
