@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
-from airflow_provider_datameer.settings import WaitSettings
+from airflow_provider_datameer.settings import DEFER_TIMEOUT_MARGIN, WaitSettings
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.hooks.datameer import DatameerHook
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
 
 # The procedures, the outcome rules and the hook are imported where they are used, so that a DAG file
 # importing the operators pays only for this module, the settings and the Airflow base classes.
-
-#: The defer timeout is a backstop a little behind the trigger's own deadline, whose event says more.
-DEFER_TIMEOUT_MARGIN = 60.0
 
 
 def default_deferrable() -> bool:

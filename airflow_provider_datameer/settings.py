@@ -24,6 +24,8 @@ MIN_POLL_INTERVAL = 0.1
 MAX_SECONDS = 366 * 24 * 3600.0
 MAX_CONSECUTIVE_ERRORS_LIMIT = 1000
 API_VERSIONS = (1, 2)
+#: Airflow's defer timeout is a backstop this far behind the trigger's own deadline, whose event says more.
+DEFER_TIMEOUT_MARGIN = 60.0
 #: Seconds after a deferral before a terminal event is delivered (Airflow's defer race, see settle.py).
 DEFAULT_SETTLE_SECONDS = 10.0
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.deferral import DEFER_TIMEOUT_MARGIN
 from airflow_provider_datameer.identifiers import require_id
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
+from airflow_provider_datameer.settings import DEFER_TIMEOUT_MARGIN
 
 if TYPE_CHECKING:
     from airflow.triggers.base import StartTriggerArgs, TriggerEvent
