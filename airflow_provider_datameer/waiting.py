@@ -35,6 +35,10 @@ from airflow_provider_datameer.verdict import Verdict, iso
 MAX_TRUSTED_ESTIMATE = 7 * 24 * 3600.0
 #: Poll this long after the estimated end, so a rounded estimate does not make us early.
 ESTIMATE_MARGIN = 0.5
+#: A running execution's progress line is logged at INFO each time its progress crosses a step of this many
+#: percentage points, and at least every PROGRESS_QUIET_SECONDS; polls in between log it at DEBUG.
+PROGRESS_STEP = 10.0
+PROGRESS_QUIET_SECONDS = 300.0
 
 
 class ExecutionWatch:
@@ -63,6 +67,8 @@ class ExecutionWatch:
         self._details_read = True
         self._early_polls_left = 2
         self._estimate_due: float | None = None
+        self._progress_key: tuple[Any, ...] | None = None
+        self._progress_logged_at = 0.0
 
     @property
     def details_due(self) -> bool:
@@ -275,15 +281,9 @@ class ExecutionWatch:
         )
 
     def _note_progress(self, status: DatameerJobStatus, seen: ExecutionStatus | None, now: float) -> None:
+        self._log_progress(status, seen, now)
         if seen is None or status is not DatameerJobStatus.RUNNING:
-            self.log.info("%s is %s", self.what, status.value)
             return
-        parts = [f"{self.what} is RUNNING"]
-        if seen.progress is not None:
-            parts.append(f"{seen.progress:g}% done")
-        if seen.estimate_seconds is not None:
-            parts.append(f"about {seen.estimate_seconds:g} s left")
-        self.log.info(", ".join(parts))
         if self._estimate_due is not None and now >= self._estimate_due:
             self._early_polls_left -= 1  # we came at the estimated end and it is still running
         estimate = seen.estimate_seconds
@@ -291,6 +291,27 @@ class ExecutionWatch:
             self._estimate_due = now + estimate + ESTIMATE_MARGIN
         else:
             self._estimate_due = None
+
+    def _log_progress(self, status: DatameerJobStatus, seen: ExecutionStatus | None, now: float) -> None:
+        """The progress line: at INFO when the status or execution changed, progress crossed a
+        :data:`PROGRESS_STEP`, or :data:`PROGRESS_QUIET_SECONDS` passed; at DEBUG on every other poll. A triggerer
+        forwards and stores every INFO line of every trigger, which made this line most of our cost there (P5)."""
+        progress = seen.progress if seen is not None and status is DatameerJobStatus.RUNNING else None
+        step = None if progress is None else int(progress // PROGRESS_STEP)
+        key = (self.execution_id, status, step)
+        news = key != self._progress_key or now - self._progress_logged_at >= PROGRESS_QUIET_SECONDS
+        log = self.log.info if news else self.log.debug
+        if news:
+            self._progress_key, self._progress_logged_at = key, now
+        if seen is None or status is not DatameerJobStatus.RUNNING:
+            log("%s is %s", self.what, status.value)
+            return
+        parts = [f"{self.what} is RUNNING"]
+        if progress is not None:
+            parts.append(f"{progress:g}% done")
+        if seen.estimate_seconds is not None:
+            parts.append(f"about {seen.estimate_seconds:g} s left")
+        log(", ".join(parts))
 
     def _verdict(self, outcome: str, job_status: str | None, message: str) -> Verdict:
         return Verdict(outcome, self.job_id, self.execution_id, job_status, message, file_id=self.file_id)

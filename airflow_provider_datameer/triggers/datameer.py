@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -34,9 +35,22 @@ class DatameerJobTrigger(BaseTrigger):
         self.settings = WaitSettings.from_kwargs(kwargs)
         self._watch: ExecutionWatch | None = None
 
-    @property
-    def job_id(self) -> int | str:
-        return self.settings.job_id
+    def _rendered(name: str) -> Any:  # type: ignore[misc]  # a class-body helper, deleted below
+        """A wait setting as a trigger attribute that Airflow's triggerer can render in place: for a task
+        started from the trigger it sets each templated field of the task that the trigger has."""
+
+        def get(self: DatameerJobTrigger) -> Any:
+            return getattr(self.settings, name)
+
+        def set_(self: DatameerJobTrigger, value: Any) -> None:
+            self.settings = replace(self.settings, **{name: value})
+
+        return property(get, set_, doc=f"The wait's ``{name}`` (rendered by the triggerer when templated).")
+
+    job_id = _rendered("job_id")
+    execution_id = _rendered("execution_id")
+    datameer_conn_id = _rendered("datameer_conn_id")
+    del _rendered
 
     @property
     def deadline(self) -> float | None:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -94,6 +95,24 @@ def test_sensor_hands_the_scheduler_its_unrendered_fields():
     assert args.next_method == "execute_complete"
     assert args.timeout == timedelta(seconds=300 + 60)  # Airflow's backstop behind the trigger's own timeout
     assert set(worker_free.RENDERED_IN_TRIGGERER) <= set(DatameerJobSensor.template_fields)
+
+
+def test_the_triggerer_renders_the_sensors_templated_fields_into_the_trigger():
+    """What Airflow's triggerer does to a start-from-trigger trigger: pick the task's templated fields that the
+    trigger has (its ``task_instance`` setter), then render them on the trigger. Each must reach the wait."""
+    sensor = free_sensor(
+        job_id="{{ params.job }}", execution_id="{{ params.run }}", datameer_conn_id="{{ params.conn }}"
+    )
+    trigger = DatameerJobTrigger(**sensor.start_trigger_args.trigger_kwargs)
+    trigger.task_instance = SimpleNamespace(task_id=sensor.task_id, task=sensor)  # Airflow's own field filter
+    assert set(trigger.template_fields) == set(worker_free.RENDERED_IN_TRIGGERER)
+    trigger.render_template_fields(context={"params": {"job": 48, "run": 7, "conn": "datameer_other"}})
+    assert (trigger.settings.job_id, trigger.settings.execution_id, trigger.settings.datameer_conn_id) == (
+        "48",
+        "7",
+        "datameer_other",
+    )
+    assert trigger.serialize()[1]["job_id"] == "48"
 
 
 @pytest.mark.parametrize(

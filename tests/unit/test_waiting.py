@@ -255,3 +255,25 @@ def test_a_huge_unknown_status_is_logged_cut(caplog):
         w.take(ExecutionStatus(S.UNKNOWN, 5, 48, "P" * 100_000), T0)
     assert "(100000 characters)" in caplog.text
     assert len(caplog.text) < 2_000
+
+
+def test_the_progress_line_is_info_only_when_something_moved(caplog):
+    """A triggerer stores every INFO line of every trigger: a poll that saw nothing new logs at DEBUG."""
+    w = watch(5)
+    polls = [
+        (st(S.QUEUED, 5), 0),
+        (st(S.QUEUED, 5), 10),
+        (st(S.RUNNING, 5, progress=1.0, estimate_seconds=900), 20),
+        (st(S.RUNNING, 5, progress=4.0, estimate_seconds=880), 30),
+        (st(S.RUNNING, 5, progress=9.0, estimate_seconds=870), 40),
+        (st(S.RUNNING, 5, progress=12.0, estimate_seconds=860), 50),
+        (st(S.RUNNING, 5, progress=13.0, estimate_seconds=850), 60),
+        (st(S.RUNNING, 5, progress=14.0, estimate_seconds=500), 360),  # quiet for 5 minutes: said again
+    ]
+    with caplog.at_level(logging.DEBUG, logger="airflow_provider_datameer.waiting"):
+        for status, at in polls:
+            assert w.take(status, T0 + at) is None
+    levels = [(r.levelname, r.getMessage()) for r in caplog.records if " is " in r.getMessage()]
+    assert [level for level, _ in levels] == ["INFO", "DEBUG", "INFO", "DEBUG", "DEBUG", "INFO", "DEBUG", "INFO"]
+    assert levels[2][1] == "Datameer job 48 execution 5 is RUNNING, 1% done, about 900 s left"
+    assert levels[5][1].endswith("12% done, about 860 s left")
