@@ -21,16 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import requests
 
-from scripts.processes import Spawned, free_port, wait_for
+from scripts.processes import Spawned, free_port
 from tests.e2e.browser import FLAGS, ensure_chromium
 
+#: seconds for Chromium to start listening on a loaded machine
+STARTUP_TIMEOUT = 60.0
 #: seconds for one protocol answer; a screenshot of a large page is the slowest
 COMMAND_TIMEOUT = 60.0
 #: bytes of one protocol message (a full-page PNG in base64 stays well below)
 MAX_MESSAGE = 32 * 1024 * 1024
 POLL_INTERVAL = 0.25
+#: bytes of Chromium's list of tabs (one tab: well under a kilobyte)
+MAX_TARGET_LIST = 1024 * 1024
 #: JavaScript: no finite animation is running
 SETTLED = """document.getAnimations().every(
     a => a.playState !== 'running' || a.effect?.getComputedTiming().endTime === Infinity)"""
@@ -140,8 +143,9 @@ async def chromium_page(log_path: Path) -> AsyncIterator[DevToolsPage]:
     ]
     chromium = Spawned.start("chromium", command, env=dict(os.environ), log_path=log_path)
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=COMMAND_TIMEOUT)) as http:
-            socket_url = await asyncio.to_thread(_page_socket_url, port, chromium)
+        # no session-wide deadline: the socket lives as long as the test; each read has its own (``send``)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, connect=10)) as http:
+            socket_url = await _page_socket_url(http, port, chromium)
             async with http.ws_connect(socket_url, max_msg_size=MAX_MESSAGE) as socket:
                 page = DevToolsPage(socket)
                 await page.send("Page.enable")
@@ -151,14 +155,23 @@ async def chromium_page(log_path: Path) -> AsyncIterator[DevToolsPage]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def _page_socket_url(port: int, chromium: Spawned) -> str:
-    """The WebSocket URL of Chromium's first tab, once its DevTools endpoint answers."""
-
-    def first_page() -> str | None:
-        if not chromium.alive:
-            raise RuntimeError(f"chromium exited {chromium.process.returncode}:\n{chromium.log_tail()}")
-        targets = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
-        pages = [t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"]
-        return pages[0] if pages else None
-
-    return wait_for(first_page, timeout=60, what="chromium's DevTools endpoint", retry_on=(OSError,))
+async def _page_socket_url(http: aiohttp.ClientSession, port: int, chromium: Spawned) -> str:
+    """The WebSocket URL of Chromium's first tab, once its DevTools endpoint answers (within ``STARTUP_TIMEOUT``)."""
+    try:
+        async with asyncio.timeout(STARTUP_TIMEOUT):
+            while True:
+                if not chromium.alive:
+                    raise RuntimeError(f"chromium exited {chromium.process.returncode}:\n{chromium.log_tail()}")
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/json/list") as response:
+                        targets = json.loads(await response.content.read(MAX_TARGET_LIST))
+                except aiohttp.ClientConnectionError:
+                    targets = []  # not listening yet
+                pages = [t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page"]
+                if pages:
+                    return pages[0]
+                await asyncio.sleep(POLL_INTERVAL)
+    except TimeoutError:
+        raise TimeoutError(
+            f"chromium's DevTools endpoint on port {port} did not answer within {STARTUP_TIMEOUT:.0f} s"
+        ) from None

@@ -100,7 +100,7 @@ async def _test_button_answer(page: DevToolsPage, airflow: AirflowStack, conn_id
     """Click the row's Test button; the toast's text (title and message), and a screenshot of it at ``out``.
     The toast closes after a few seconds: the screenshot is taken as soon as it shows."""
     await _open_connections(page, airflow, conn_id)
-    await page.click(_row_button(conn_id, "Test Connection"), within=UI_DEADLINE, what="the Test button")
+    await page.click(_row_button(conn_id, "Test Connection"), within=UI_DEADLINE, what="the Test button, enabled")
     toast = await page.wait_until(
         f"(t => t.includes('Datameer') && t)({_text_of('[role=status]')})", within=UI_DEADLINE, what="its toast"
     )
