@@ -44,7 +44,10 @@ def airflow_stack(datameer: EmulatorProcess, tmp_path_factory, artifacts: Path) 
     stack = AirflowStack(
         tmp_path_factory.mktemp("airflow-e2e"),
         datameer.url,
-        settings={"AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": TRIGGERER_THRESHOLD},
+        settings={
+            "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": TRIGGERER_THRESHOLD,
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the connection form's Test button (off by default)
+        },
     )
     try:
         stack.start()
