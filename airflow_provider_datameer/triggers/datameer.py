@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
     from airflow_provider_datameer.hooks.datameer import DatameerHook
     from airflow_provider_datameer.verdict import Verdict
     from airflow_provider_datameer.waiting import ExecutionWatch
+
+
+#: How long the kill path waits for Airflow to tell the task's state.
+STATE_READ_SECONDS = 5.0
 
 
 class DatameerJobTrigger(BaseTrigger):
@@ -134,11 +139,33 @@ class DatameerJobTrigger(BaseTrigger):
         """Whether the task is still deferred, i.e. this copy of the trigger was moved, not killed by a user.
 
         Without a task instance (a trigger run by hand) there is nothing to ask: the kill is taken as meant.
-        When the question cannot be answered, the run is left alone and the log says so.
+        The state is asked of Airflow with a time limit; when it cannot be had, the kill is taken as meant too
+        (a user's kill is the common case, and the moved copy's task would at worst fail visibly).
         """
         ti = getattr(self, "task_instance", None)
         if ti is None or not hasattr(ti, "run_id"):
             return False
+        try:
+            from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+            from asgiref.sync import sync_to_async
+
+            ask = sync_to_async(RuntimeTaskInstance.get_task_states)
+            states = await asyncio.wait_for(
+                ask(dag_id=ti.dag_id, task_ids=[ti.task_id], run_ids=[ti.run_id], map_index=ti.map_index),
+                timeout=STATE_READ_SECONDS,
+            )
+        except Exception as exc:  # never let the check break the triggerer
+            self.log.warning("Could not read the task's state (%s); taking the kill as a user's", exc or type(exc))
+            return False
+        key = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}_{ti.map_index}"
+        state = states.get(ti.run_id, {}).get(key)
+        if getattr(state, "value", state) == "deferred":
+            self.log.info(
+                "Trigger cancelled while the task is still deferred (moved to another triggerer); "
+                "the Datameer run is left to the trigger that now waits for it"
+            )
+            return True
+        return False
         try:
             from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
             from asgiref.sync import sync_to_async

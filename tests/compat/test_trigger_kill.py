@@ -120,3 +120,19 @@ async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_
 
     stops = [r["path"] for r in emulator.client.requests() if r["endpoint"] in ("stop_v2", "stop_v1")]
     assert stops == (["/api/job-execution/48/stop"] if stopped else [])
+
+
+@requires_airflow(">=3.3", "the triggerer calls BaseTrigger.on_kill")
+async def test_when_the_state_cannot_be_read_the_kill_is_taken_as_a_users(emulator, monkeypatch):
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    def unreachable(**kw):
+        raise ConnectionError("the supervisor did not answer")
+
+    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(unreachable))
+    trigger = waiting_trigger(running_execution(emulator))
+    trigger.task_instance = task_instance_in("failed")
+
+    await trigger.on_kill()
+
+    assert [r["path"] for r in emulator.client.requests("stop_v2")] == ["/api/job-execution/48/stop"]
