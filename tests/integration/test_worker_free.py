@@ -20,8 +20,10 @@ from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.outcome import DatameerJobFailed
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
+from tests.compat.versions import requires_airflow
 from tests.integration.support import FAST, context, run_deferrable, task_log
 
+NEEDS_3_3 = requires_airflow(">=3.3", "worker-free sensors are refused before Airflow 3.3")
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 
 
@@ -83,6 +85,7 @@ def test_deferrable_false_conflicts_and_says_so():
         free_sensor(deferrable=False)
 
 
+@NEEDS_3_3
 def test_sensor_hands_the_scheduler_its_unrendered_fields():
     sensor = free_sensor(job_id="{{ params.job }}", execution_id="{{ params.run }}", timeout=300)
     assert sensor.start_from_trigger is True
@@ -97,6 +100,7 @@ def test_sensor_hands_the_scheduler_its_unrendered_fields():
     assert set(worker_free.RENDERED_IN_TRIGGERER) <= set(DatameerJobSensor.template_fields)
 
 
+@NEEDS_3_3
 def test_the_triggerer_renders_the_sensors_templated_fields_into_the_trigger():
     """What Airflow's triggerer does to a start-from-trigger trigger: pick the task's templated fields that the
     trigger has (its ``task_instance`` setter), then render them on the trigger. Each must reach the wait."""
@@ -118,6 +122,7 @@ def test_the_triggerer_renders_the_sensors_templated_fields_into_the_trigger():
 @pytest.mark.parametrize(
     "execution_id", ["{{ ti.xcom_pull(task_ids='start') }}", "{{ ti.xcom_pull(task_ids='start', map_indexes=-1) }}"]
 )
+@NEEDS_3_3
 def test_an_xcom_pull_the_triggerer_cannot_render_is_refused_with_the_fix(execution_id):
     with pytest.raises(worker_free.WorkerFreeUnsupported) as info:
         free_sensor(execution_id=execution_id)
@@ -129,6 +134,7 @@ def test_an_xcom_pull_the_triggerer_cannot_render_is_refused_with_the_fix(execut
 
 
 # ------------------------------------------------------------------------------------------ same outcomes
+@NEEDS_3_3
 @pytest.mark.parametrize("outcome", ["COMPLETED", "COMPLETED_WITH_WARNINGS"])
 async def test_success_ends_the_task_with_the_deferrable_sensors_summary(emulator, outcome):
     execution_id = start(emulator, outcome=outcome)
@@ -145,6 +151,7 @@ async def test_success_ends_the_task_with_the_deferrable_sensors_summary(emulato
     assert expected["status"] == outcome
 
 
+@NEEDS_3_3
 async def test_error_fails_the_task_with_the_deferrable_sensors_message(emulator, caplog, capsys):
     execution_id = start(emulator, outcome="ERROR")
     with pytest.raises(DatameerJobFailed) as info:
@@ -161,6 +168,7 @@ async def test_error_fails_the_task_with_the_deferrable_sensors_message(emulator
     assert "failure count" in str(info.value)
 
 
+@NEEDS_3_3
 @pytest.mark.parametrize(("soft_fail", "expected"), [(False, TaskFailedEvent), (True, TaskSkippedEvent)])
 async def test_timeout_fails_or_skips_and_says_so(emulator, caplog, capsys, soft_fail, expected):
     execution_id = start(emulator, run_seconds=30)
@@ -172,12 +180,14 @@ async def test_timeout_fails_or_skips_and_says_so(emulator, caplog, capsys, soft
     assert ("soft_fail: skipping" in text) is soft_fail
 
 
+@NEEDS_3_3
 async def test_unpinned_sensor_pins_the_run_it_sees_first(emulator):
     execution_id = start(emulator)
     event = await first(scheduled_trigger(free_sensor()))
     assert event.xcoms["return_value"]["execution_id"] == execution_id
 
 
+@NEEDS_3_3
 async def test_a_bad_rendered_execution_id_fails_clearly_before_any_request(emulator, caplog, capsys):
     emulator.client.clear_requests()
     with caplog.at_level(logging.INFO):
@@ -187,6 +197,7 @@ async def test_a_bad_rendered_execution_id_fails_clearly_before_any_request(emul
     assert emulator.client.requests() == []
 
 
+@NEEDS_3_3
 async def test_outside_a_triggerer_the_trigger_resumes_the_task_as_dags_test_needs(emulator):
     execution_id = start(emulator)
     event = await first(scheduled_trigger(free_sensor(execution_id=execution_id), in_triggerer=False))
