@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 #: How long the kill path waits for Airflow to tell the task's state.
-STATE_READ_SECONDS = 5.0
+STATE_READ_SECONDS = 3.0
 
 
 class DatameerJobTrigger(BaseTrigger):
@@ -39,6 +39,7 @@ class DatameerJobTrigger(BaseTrigger):
         super().__init__()
         self.settings = WaitSettings.from_kwargs(kwargs)
         self._watch: ExecutionWatch | None = None
+        self._hook_instance: DatameerHook | None = None
 
     def _rendered(name: str) -> Any:  # type: ignore[misc]  # a class-body helper, deleted below
         """A wait setting as a trigger attribute that Airflow's triggerer can render in place: for a task
@@ -65,9 +66,14 @@ class DatameerJobTrigger(BaseTrigger):
         return f"{type(self).__module__}.{type(self).__qualname__}", self.settings.to_kwargs()
 
     def _hook(self) -> DatameerHook:
+        """The trigger's one hook: its connection, read once while waiting, also serves the kill path, which
+        then needs nothing from Airflow but the task's state (Airflow may be slow to answer right then)."""
+        if self._hook_instance is not None:
+            return self._hook_instance
         from airflow_provider_datameer.hooks.datameer import DatameerHook
 
-        return DatameerHook(datameer_conn_id=self.settings.datameer_conn_id)
+        self._hook_instance = DatameerHook(datameer_conn_id=self.settings.datameer_conn_id)
+        return self._hook_instance
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait, then fire the verdict back to a worker, or end the task here (``end_from_trigger``).
