@@ -172,22 +172,3 @@ class DatameerJobTrigger(BaseTrigger):
             )
             return True
         return False
-        try:
-            from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-            from asgiref.sync import sync_to_async
-
-            states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
-                dag_id=ti.dag_id, task_ids=[ti.task_id], run_ids=[ti.run_id], map_index=ti.map_index
-            )
-        except Exception as exc:  # never let the check break the triggerer; not stopping is the safe side
-            self.log.warning("Not stopping Datameer job %s: could not read the task's state (%s)", self.job_id, exc)
-            return True
-        key = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}_{ti.map_index}"
-        state = states.get(ti.run_id, {}).get(key)
-        if getattr(state, "value", state) == "deferred":
-            self.log.info(
-                "Trigger cancelled while the task is still deferred (moved to another triggerer); "
-                "the Datameer run is left to the trigger that now waits for it"
-            )
-            return True
-        return False
