@@ -30,7 +30,7 @@ from tests.topology.jobs import jobs
 
 ARTIFACTS = REPO / "artifacts" / "topology"
 DAGS = Path(__file__).resolve().parent / "dags"
-DAG_IDS = ("topology_mapped", "topology_held")
+DAG_IDS = ("topology_mapped", "topology_held", "topology_worker_free")
 _REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
 
 
@@ -47,7 +47,7 @@ def datameer() -> Iterator[EmulatorServer]:
 
 @pytest.fixture(scope="session")
 def topology(datameer: EmulatorServer) -> Iterator[Topology]:
-    """The topology, healthy, both DAGs parsed and unpaused."""
+    """The topology, healthy, its DAGs parsed and unpaused."""
     topology = Topology(datameer_url=datameer.url, dags_folder=DAGS)
     atexit.register(topology.stop)  # a session that dies without its finally still stops everything
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
