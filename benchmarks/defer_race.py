@@ -5,19 +5,26 @@ stale "success" the executor reports for the worker that exited to defer (apache
 #71580). The provider holds a trigger's terminal event until ``[datameer] defer_settle_seconds`` after the
 deferral (airflow_provider_datameer/settle.py). This runs one DAG of ``--tasks`` mapped deferrable
 DatameerTriggerJobOperator tasks, each on its own emulator job that ends ``--run-seconds`` after its
-trigger, under a fresh ``airflow standalone`` (LocalExecutor, SQLite) once per ``--settle`` value
-(0 = the hold off), and counts the tasks that failed and the scheduler's "state mismatch" lines.
+trigger, under a fresh Airflow once per ``--settle`` value (0 = the hold off), and counts the tasks that
+failed and the scheduler's "state mismatch" lines. ``--target standalone``: ``airflow standalone``
+(LocalExecutor, SQLite); ``--target topology``: the production layout of scripts/topology.py (Postgres,
+Redis, scheduler, dag-processor, api-server, two Celery workers, two triggerers; run it with the
+``.venv-topology`` interpreter, ``make topology-venv``).
 
-    python benchmarks/defer_race.py [--tasks 60] [--run-seconds 1] [--settle 0 10] [--rounds 1] [--json]
-
-``--target standalone`` is the only target here; on the production topology (Postgres, Celery, two
-triggerers) run the same DAG (``--print-dag``) there with AIRFLOW__DATAMEER__DEFER_SETTLE_SECONDS=0 and unset.
+    python benchmarks/defer_race.py [--tasks 60] [--run-seconds 1] [--settle 0 10] [--rounds 1]
+                                    [--target standalone|topology] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from benchlib.airflow_runs import airflow_with, count_in_logs, load_average
@@ -29,6 +36,11 @@ DAG_ID = "datameer_defer_race"
 FIRST_FILE_ID = 5000
 #: the scheduler's line when it fails a task over a stale executor event
 MISMATCH = r"finished with state success, but the task instance's state attribute is"
+
+TARGETS = {
+    "standalone": "airflow standalone (LocalExecutor, SQLite)",
+    "topology": "scripts/topology.py (CeleryExecutor, 2 workers, 2 triggerers, Postgres, Redis)",
+}
 
 DAG_SOURCE = '''"""{tasks} mapped deferrable Datameer runs that each end about {run_seconds} s after their trigger."""
 from datetime import datetime
@@ -51,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--settle", type=float, nargs="+", default=[0.0, 10.0], help="hold values to compare; 0 = off")
     p.add_argument("--rounds", type=int, default=1, help="fresh Airflow per round and hold value")
     p.add_argument("--parallelism", type=int, default=16, help="[core] parallelism (LocalExecutor workers)")
-    p.add_argument("--target", choices=["standalone"], default="standalone")
+    p.add_argument("--target", choices=["standalone", "topology"], default="standalone")
     p.add_argument("--print-dag", action="store_true", help="print the DAG file and exit")
     p.add_argument("--json", action="store_true")
     return p.parse_args(argv)
@@ -75,13 +87,37 @@ def jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
     ]
 
 
+@contextmanager
+def topology_with(
+    dag_files: dict[str, str], jobs: list[dict[str, Any]], settings: dict[str, str]
+) -> Iterator[tuple[Any, Any, Path]]:
+    """The production topology over ``dag_files`` with its own emulator serving ``jobs``, as ``airflow_with``
+    yields it: (Airflow, emulator, the directory whose ``home/`` holds the component logs)."""
+    from scripts.topology import Topology  # needs the Celery provider: the .venv-topology interpreter
+
+    root = Path(tempfile.mkdtemp(prefix="datameer-race-"))
+    (root / "dags").mkdir()
+    for name, source in dag_files.items():
+        (root / "dags" / name).write_text(source)
+    (root / "jobs.json").write_text(json.dumps({"jobs": jobs}))
+    try:
+        with Topology(jobs_file=root / "jobs.json", dags_folder=root / "dags", settings=settings) as topology:
+            assert topology.airflow is not None
+            assert topology.emulator is not None
+            (root / "home").symlink_to(topology.airflow.home)
+            yield topology.airflow, topology.emulator, root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def one_round(args: argparse.Namespace, settle: float) -> dict[str, Any]:
     settings = {
         "AIRFLOW__DATAMEER__DEFER_SETTLE_SECONDS": f"{settle:g}",
         "AIRFLOW__CORE__PARALLELISM": str(args.parallelism),
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(args.tasks),
     }
-    with airflow_with({"defer_race.py": dag_source(args)}, jobs(args), settings) as (stack, emulator, root):
+    airflow = topology_with if args.target == "topology" else airflow_with
+    with airflow({"defer_race.py": dag_source(args)}, jobs(args), settings) as (stack, emulator, root):
         load_before = load_average()
         runs = start_runs(stack.api, [DAG_ID])
         took = wait_finished(stack.api, runs, timeout=1800)
@@ -111,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         settings={
             "tasks": args.tasks,
             "run_seconds": args.run_seconds,
-            "target": f"{args.target} (LocalExecutor, SQLite)",
+            "target": TARGETS[args.target],
             "parallelism": args.parallelism,
         },
     )

@@ -11,9 +11,12 @@ because Airflow ships the whole serialized DAG with every start-from-trigger tri
   ``--end-spread`` seconds).
 
 Figures: seconds from the DAG runs' start until every task is deferred and held by the triggerer; the
-triggerer's and its trigger runner's CPU seconds per minute over ``--window`` seconds once all run; their
-RSS per trigger (RSS with N triggers minus RSS before any, over N); for ours, the lag from each job's end
-(the emulator's stop time) to its task's end (the task's end date): median, p99, max.
+CPU seconds the triggerer and its trigger runner spent from the DAG runs' start to the end of a
+``--warmup`` after that (the runner is still creating triggers when the scheduler already shows them held);
+their CPU seconds per minute over the ``--window`` seconds that follow (steady state), also split
+between the two processes; their RSS per trigger (RSS with N triggers minus RSS before any, over N); for
+ours, the lag from each job's end (the emulator's stop time) to its task's end (the task's end date):
+median, p99, max. ``--profile DIR`` records the window's middle 30 s with py-spy.
 
     python benchmarks/p5_triggerer_cost.py [--n 1000 2000] [--dag-size 20] [--window 120] [--json]
 """
@@ -21,8 +24,12 @@ RSS per trigger (RSS with N triggers minus RSS before any, over N); for ours, th
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -68,9 +75,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--dag-size", type=int, default=20, help="tasks per DAG")
     p.add_argument("--interval", type=float, default=10.0, help="our sensors' poke_interval")
     p.add_argument("--window", type=float, default=120.0, help="seconds of CPU measurement once all run")
+    p.add_argument("--warmup", type=float, default=30.0, help="seconds between all held and the window")
     p.add_argument("--end-spread", type=float, default=60.0, help="our jobs end over this many seconds")
     p.add_argument("--start-timeout", type=float, default=1200.0)
     p.add_argument("--only", choices=["floor", "ours"], help="one contender only")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="py-spy (raw, 30 s) on the triggerer, its trigger runner and the emulator during the window, into DIR",
+    )
     p.add_argument("--json", action="store_true")
     return p.parse_args(argv)
 
@@ -107,6 +121,48 @@ def rss(processes: list[psutil.Process]) -> int:
     return sum(p.memory_info().rss for p in processes if p.is_running())
 
 
+def emulator_process(emulator: Any) -> psutil.Process | None:
+    pid = getattr(getattr(emulator, "process", None), "pid", None)
+    return psutil.Process(pid) if pid else None
+
+
+def profile(
+    directory: Path | None, label: str, named: dict[str, psutil.Process | None], children: list[psutil.Process]
+) -> list[subprocess.Popen[bytes]]:
+    """Start ``py-spy record`` (30 s, raw folded stacks) on each process; the trigger runner is the
+    triggerer's child that is not ``serve-logs``. Nothing when ``directory`` is None."""
+    if directory is None:
+        return []
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    if spy is None:
+        raise SystemExit("--profile needs py-spy: uv pip install --python .venv/bin/python py-spy")
+    directory.mkdir(parents=True, exist_ok=True)
+    runners = [
+        c for c in children if "serve-logs" not in " ".join(c.cmdline()) and "serve_logs" not in " ".join(c.cmdline())
+    ]
+    targets = {**named, **{f"runner{i}": proc for i, proc in enumerate(runners)}}
+    return [
+        subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(proc.pid),
+                "--duration",
+                "30",
+                "--format",
+                "raw",
+                "--nonblocking",
+                "-o",
+                str(directory / f"{label}-{name}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        for name, proc in targets.items()
+        if proc is not None
+    ]
+
+
 def held(stack: Any, runs: dict[str, str], n: int) -> bool:
     tis = states(stack.api, runs).values()
     return sum(1 for ti in tis if ti["state"] == "deferred" and ti.get("triggerer_job")) >= n
@@ -138,23 +194,37 @@ def measure(args: argparse.Namespace, kind: str, n: int) -> dict[str, Any]:
         executions = {FIRST_FILE_ID + i: emulator.client.trigger_as(FIRST_FILE_ID + i) for i in range(len(jobs))}
         main, children = triggerer_processes(stack)
         baseline_rss = rss([main, *children])
+        start_cpu0 = cpu([main, *children])
         load_before = load_average()
         t0 = time.time()
         runs = start_runs(stack.api, [name.removesuffix(".py") for name in files], timeout=args.start_timeout)
         wait_for(lambda: held(stack, runs, n), timeout=args.start_timeout, what=f"{n} {kind} triggers held", interval=5)
         all_running_s = time.time() - t0
+        time.sleep(args.warmup)  # the runner may still be creating triggers for a while after all are held
         main, children = triggerer_processes(stack)
         procs = [main, *children]
-        cpu0, w0 = cpu(procs), time.time()
-        time.sleep(args.window)
-        cpu_per_min = (cpu(procs) - cpu0) / (time.time() - w0) * 60
+        cpu0, main0, w0 = cpu(procs), cpu([main]), time.time()
+        start_cpu = cpu0 - start_cpu0  # children started after the baseline count from their start
+        time.sleep(max(0.0, args.window / 2 - 15))  # a profile covers the window's middle 30 s
+        profilers = profile(
+            args.profile, f"{kind}-{n}", {"triggerer": main, "emulator": emulator_process(emulator)}, children
+        )
+        time.sleep(max(0.0, w0 + args.window - time.time()))
+        for profiler in profilers:
+            profiler.wait()
+        minutes = (time.time() - w0) / 60
+        cpu_per_min = (cpu(procs) - cpu0) / minutes
+        main_per_min = (cpu([main]) - main0) / minutes
         rss_per_trigger = (rss(procs) - baseline_rss) / n
         result: dict[str, Any] = {
             "kind": kind,
             "n": n,
             "dags": len(files),
             "all_running_s": all_running_s,
+            "start_cpu_s": start_cpu,
             "cpu_s_per_min": cpu_per_min,
+            "triggerer_cpu_s_per_min": main_per_min,
+            "runner_cpu_s_per_min": cpu_per_min - main_per_min,
             "rss_mib_per_trigger": rss_per_trigger / 2**20,
             "load": f"{load_before} -> {load_average()}",
         }
@@ -203,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
             "n": args.n,
             "dag_size": args.dag_size,
             "interval_s": args.interval,
+            "warmup_s": args.warmup,
             "window_s": args.window,
             "target": "airflow standalone (LocalExecutor, SQLite), one triggerer",
         },
@@ -219,7 +290,9 @@ def main(argv: list[str] | None = None) -> None:
             "N",
             "DAGs",
             "all running (s)",
+            "start-up CPU (s)",
             "triggerer+runner CPU s/min",
+            "triggerer / runner",
             "RSS MiB/trigger",
             "ok",
             "lag median (s)",
@@ -233,7 +306,9 @@ def main(argv: list[str] | None = None) -> None:
                 r["n"],
                 r["dags"],
                 f"{r['all_running_s']:.0f}",
+                f"{r['start_cpu_s']:.0f}",
                 f"{r['cpu_s_per_min']:.2f}",
+                f"{r['triggerer_cpu_s_per_min']:.2f} / {r['runner_cpu_s_per_min']:.2f}",
                 f"{r['rss_mib_per_trigger']:.3f}",
                 r.get("succeeded", "-"),
                 _fmt(r.get("lag_median_s")),

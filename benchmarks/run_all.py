@@ -32,7 +32,10 @@ SCRIPTS = {
         ["--jobs", "2", "--min-run", "0.5", "--max-run", "1", "--interval", "2", "--queued", "0.5"],
     ),
     "P4": ("p4_parse_cost.py", ["--runs", "1", "--warmup", "0"]),
-    "P5": ("p5_triggerer_cost.py", ["--n", "20", "--dag-size", "10", "--window", "10", "--end-spread", "2"]),
+    "P5": (
+        "p5_triggerer_cost.py",
+        ["--n", "20", "--dag-size", "10", "--window", "10", "--warmup", "5", "--end-spread", "2"],
+    ),
 }
 #: --quick leaves these out: each starts a real Airflow (minutes even at tiny sizes); run them with --only
 NOT_QUICK = {"P5"}
