@@ -16,7 +16,9 @@ CPU seconds the triggerer and its trigger runner spent from the DAG runs' start 
 their CPU seconds per minute over the ``--window`` seconds that follow (steady state), also split
 between the two processes; their RSS per trigger (RSS with N triggers minus RSS before any, over N); for
 ours, the lag from each job's end (the emulator's stop time) to its task's end (the task's end date):
-median, p99, max. ``--profile DIR`` records the window's middle 30 s with py-spy.
+median, p99, max, and split where the trigger fired its event: "noticed" (job end to the event, our poll)
+and "task ended" (the event to the task's end date, Airflow's part). ``--profile DIR`` records the
+window's middle 30 s with py-spy.
 
     python benchmarks/p5_triggerer_cost.py [--n 1000 2000] [--dag-size 20] [--window 120] [--json]
 """
@@ -24,6 +26,7 @@ median, p99, max. ``--profile DIR`` records the window's middle 30 s with py-spy
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -189,7 +192,7 @@ def measure(args: argparse.Namespace, kind: str, n: int) -> dict[str, Any]:
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(args.dag_size),
         "AIRFLOW__CORE__DAG_FILE_PROCESSOR_TIMEOUT": "300",
     }
-    with airflow_with(files, jobs, settings) as (stack, emulator, _root):
+    with airflow_with(files, jobs, settings) as (stack, emulator, root):
         # ours: every job already running, started through the emulator's control API; sensors pin it
         executions = {FIRST_FILE_ID + i: emulator.client.trigger_as(FIRST_FILE_ID + i) for i in range(len(jobs))}
         main, children = triggerer_processes(stack)
@@ -229,33 +232,58 @@ def measure(args: argparse.Namespace, kind: str, n: int) -> dict[str, Any]:
             "load": f"{load_before} -> {load_average()}",
         }
         if kind == "ours":
-            result.update(end_jobs_and_lag(args, stack, emulator, runs, executions))
+            result.update(end_jobs_and_lag(args, stack, emulator, runs, executions, root / "home"))
         return result
 
 
 def end_jobs_and_lag(
-    args: argparse.Namespace, stack: Any, emulator: Any, runs: dict[str, str], executions: dict[int, int]
+    args: argparse.Namespace,
+    stack: Any,
+    emulator: Any,
+    runs: dict[str, str],
+    executions: dict[int, int],
+    home: Path,
 ) -> dict[str, Any]:
-    """End every job over ``--end-spread`` s (the emulator's control API), then lag = task end - job stop."""
+    """End every job over ``--end-spread`` s (the emulator's control API), then lag = task end - job stop,
+    split at the moment the trigger fired its event (Airflow's "Trigger fired event" line in the trigger's
+    log): before it, our poll noticing the end; after it, Airflow ending the task."""
     step = args.end_spread / max(1, len(executions))
     for execution_id in executions.values():
         emulator.client.patch_execution(execution_id, finish="COMPLETED")
         time.sleep(step)
     wait_finished(stack.api, runs, timeout=args.end_spread + 600, interval=5)
     stops = {e["file_id"]: e.get("stop") for e in emulator.client.state()["executions"]}
-    lags, ok = [], 0
+    lags, noticed, handed, ok = [], [], [], 0
     for (dag_id, task_id), ti in states(stack.api, runs).items():
         file_id = FIRST_FILE_ID + int(dag_id.rsplit("_", 1)[1]) * args.dag_size + int(task_id.rsplit("_", 1)[1])
         ok += ti["state"] == "success"
         stop = stops.get(file_id)
         if ti["state"] in FINISHED and ti.get("end_date") and stop:
-            lags.append(_epoch(ti["end_date"]) - _epoch(stop))
+            end, stopped = _epoch(ti["end_date"]), _epoch(stop)
+            lags.append(end - stopped)
+            fired = fired_at(home, dag_id, task_id)
+            if fired is not None:
+                noticed.append(fired - stopped)
+                handed.append(end - fired)
     return {
         "succeeded": ok,
         "lag_median_s": median(lags) if lags else None,
         "lag_p99_s": percentile(lags, 99) if lags else None,
         "lag_max_s": max(lags) if lags else None,
+        "noticed_median_s": median(noticed) if noticed else None,
+        "noticed_p99_s": percentile(noticed, 99) if noticed else None,
+        "handed_median_s": median(handed) if handed else None,
+        "handed_p99_s": percentile(handed, 99) if handed else None,
     }
+
+
+def fired_at(home: Path, dag_id: str, task_id: str) -> float | None:
+    """When the task's trigger fired its event, from the trigger's own log file (JSON lines)."""
+    for log in home.glob(f"logs/dag_id={dag_id}/run_id=*/task_id={task_id}/*.log.trigger.*"):
+        for line in log.read_text(errors="replace").splitlines():
+            if '"Trigger fired event"' in line:
+                return _epoch(json.loads(line)["timestamp"])
+    return None
 
 
 def _epoch(value: Any) -> float:
@@ -298,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
             "lag median (s)",
             "lag p99 (s)",
             "lag max (s)",
+            "noticed median / p99 (s)",
+            "task ended median / p99 (s)",
             "load avg",
         ],
         [
@@ -314,6 +344,8 @@ def main(argv: list[str] | None = None) -> None:
                 _fmt(r.get("lag_median_s")),
                 _fmt(r.get("lag_p99_s")),
                 _fmt(r.get("lag_max_s")),
+                f"{_fmt(r.get('noticed_median_s'))} / {_fmt(r.get('noticed_p99_s'))}",
+                f"{_fmt(r.get('handed_median_s'))} / {_fmt(r.get('handed_p99_s'))}",
                 r["load"],
             ]
             for r in results
