@@ -328,7 +328,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a `kill PID` stops everything too
+    # Ctrl-C and `kill PID` stop everything, also when a shell started us in the background (it then makes us
+    # inherit SIGINT as ignored: `make topology &` followed by `kill -INT` did nothing)
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
     topology = Topology(
         api_port=args.api_port or None,
         postgres_port=args.postgres_port,
