@@ -18,16 +18,10 @@ Redis, scheduler, dag-processor, api-server, two Celery workers, two triggerers;
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from benchlib.airflow_runs import airflow_with, count_in_logs, load_average
+from benchlib.airflow_runs import airflow_with, count_in_logs, load_average, topology_with
 from benchlib.report import Report
 
 from scripts.dag_runs import start_runs, states, wait_finished
@@ -85,29 +79,6 @@ def jobs(args: argparse.Namespace) -> list[dict[str, Any]]:
         }
         for i in range(args.tasks)
     ]
-
-
-@contextmanager
-def topology_with(
-    dag_files: dict[str, str], jobs: list[dict[str, Any]], settings: dict[str, str]
-) -> Iterator[tuple[Any, Any, Path]]:
-    """The production topology over ``dag_files`` with its own emulator serving ``jobs``, as ``airflow_with``
-    yields it: (Airflow, emulator, the directory whose ``home/`` holds the component logs)."""
-    from scripts.topology import Topology  # needs the Celery provider: the .venv-topology interpreter
-
-    root = Path(tempfile.mkdtemp(prefix="datameer-race-"))
-    (root / "dags").mkdir()
-    for name, source in dag_files.items():
-        (root / "dags" / name).write_text(source)
-    (root / "jobs.json").write_text(json.dumps({"jobs": jobs}))
-    try:
-        with Topology(jobs_file=root / "jobs.json", dags_folder=root / "dags", settings=settings) as topology:
-            assert topology.airflow is not None
-            assert topology.emulator is not None
-            (root / "home").symlink_to(topology.airflow.home)
-            yield topology.airflow, topology.emulator, root
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def one_round(args: argparse.Namespace, settle: float) -> dict[str, Any]:

@@ -125,8 +125,7 @@ def rss(processes: list[psutil.Process]) -> int:
 
 
 def emulator_process(emulator: Any) -> psutil.Process | None:
-    pid = getattr(getattr(emulator, "process", None), "pid", None)
-    return psutil.Process(pid) if pid else None
+    return psutil.Process(emulator.pid) if emulator.pid else None
 
 
 def profile(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +23,22 @@ from scripts.dag_runs import standalone  # noqa: E402
 
 
 @contextmanager
+def staged(dag_files: dict[str, str], jobs: list[dict[str, Any]], keep: Path | None = None) -> Iterator[Path]:
+    """A fresh directory holding ``dags/`` (name -> source) and the emulator's ``jobs.json``; removed
+    afterwards unless ``keep`` names where to leave it."""
+    root = Path(tempfile.mkdtemp(prefix="datameer-bench-", dir=keep))
+    (root / "dags").mkdir()
+    for name, source in dag_files.items():
+        (root / "dags" / name).write_text(source)
+    (root / "jobs.json").write_text(json.dumps({"jobs": jobs}))
+    try:
+        yield root
+    finally:
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
 def airflow_with(
     dag_files: dict[str, str], jobs: list[dict[str, Any]], settings: dict[str, str], *, keep: Path | None = None
 ) -> Iterator[tuple[AirflowStack, Any, Path]]:
@@ -30,21 +47,29 @@ def airflow_with(
     Yields the stack, the emulator and the directory (its ``home/`` holds every component's log); the
     directory is removed afterwards unless ``keep`` names where to leave it.
     """
-    root = Path(tempfile.mkdtemp(prefix="datameer-bench-", dir=keep))
-    dags = root / "dags"
-    dags.mkdir()
-    for name, source in dag_files.items():
-        (dags / name).write_text(source)
-    jobs_file = root / "jobs.json"
-    jobs_file.write_text(json.dumps({"jobs": jobs}))
-    try:
-        with standalone(root / "home", dags, jobs_file=jobs_file, settings=settings) as (stack, emulator):
-            yield stack, emulator, root
-    finally:
-        if keep is None:
-            import shutil
+    with (
+        staged(dag_files, jobs, keep) as root,
+        standalone(root / "home", root / "dags", jobs_file=root / "jobs.json", settings=settings) as (stack, emulator),
+    ):
+        yield stack, emulator, root
 
-            shutil.rmtree(root, ignore_errors=True)
+
+@contextmanager
+def topology_with(
+    dag_files: dict[str, str], jobs: list[dict[str, Any]], settings: dict[str, str]
+) -> Iterator[tuple[Any, Any, Path]]:
+    """The production topology (scripts/topology.py: Postgres, Redis, Celery, two triggerers) over
+    ``dag_files`` with its own emulator serving ``jobs``, yielded as ``airflow_with`` yields its stack."""
+    from scripts.topology import Topology  # needs the Celery provider: the .venv-topology interpreter
+
+    with (
+        staged(dag_files, jobs) as root,
+        Topology(jobs_file=root / "jobs.json", dags_folder=root / "dags", settings=settings) as topology,
+    ):
+        assert topology.airflow is not None
+        assert topology.emulator is not None
+        (root / "home").symlink_to(topology.airflow.home)
+        yield topology.airflow, topology.emulator, root
 
 
 def count_in_logs(home: Path, pattern: str) -> int:
