@@ -10,9 +10,9 @@ _PACKAGE = "airflow-provider-datameer"
 _INTEGRATION = "Datameer"
 _DATAMEER_URIS = {
     "schemes": ["datameer"],
-    "handler": "airflow_provider_datameer.assets.sanitize_uri",
-    "factory": "airflow_provider_datameer.assets.create_asset",
-    "to_openlineage_converter": "airflow_provider_datameer.assets.convert_asset_to_openlineage",
+    "handler": "airflow_provider_datameer.lineage.assets.sanitize_uri",
+    "factory": "airflow_provider_datameer.lineage.assets.create_asset",
+    "to_openlineage_converter": "airflow_provider_datameer.lineage.assets.convert_asset_to_openlineage",
 }
 
 
@@ -21,7 +21,7 @@ def get_provider_info() -> dict[str, Any]:
 
     Kept free of heavy imports so that Airflow can read it without loading hooks or aiohttp.
     """
-    from airflow_provider_datameer.connection_ui import provider_info_connection_type
+    from airflow_provider_datameer.hooks.connection_form import provider_info_connection_type
 
     return {
         "package-name": _PACKAGE,

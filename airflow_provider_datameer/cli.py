@@ -1,6 +1,6 @@
 """The command line: ``python -m airflow_provider_datameer <command>`` and, on Airflow 3.2+, ``airflow datameer``.
 
-Commands: ``check`` (which commands the server has, see :mod:`~airflow_provider_datameer.discovery`),
+Commands: ``check`` (which commands the server has, see :mod:`~airflow_provider_datameer.core.discovery`),
 ``status``, ``history``, ``active``, ``trigger`` and ``stop``; each takes ``--conn-id`` and ``--output
 table|json``. The commands are declared once (:data:`COMMANDS`) and built either into an ``argparse``
 parser (:func:`main`) or into Airflow's CLI objects (:func:`get_cli_commands`, named by the provider info's
@@ -55,7 +55,7 @@ class Command:
 
 # ---------------------------------------------------------------------------------------------- commands
 def _check(hook: Any, args: argparse.Namespace) -> Outcome:
-    from airflow_provider_datameer.discovery import discover
+    from airflow_provider_datameer.core.discovery import discover
 
     report = discover(hook)
     rows = [
@@ -104,7 +104,7 @@ def _trigger(hook: Any, args: argparse.Namespace) -> Outcome:
 
 def _stop(hook: Any, args: argparse.Namespace) -> Outcome:
     """The operators' stop procedure: a named execution is stopped only if it is the job's (by id)."""
-    from airflow_provider_datameer.procedures import stop
+    from airflow_provider_datameer.core.procedures import stop
 
     settings = _settings(hook, args.job).bind(args.job, args.execution_id, owned=False)
     outcome = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
@@ -117,15 +117,15 @@ def _stop(hook: Any, args: argparse.Namespace) -> Outcome:
 
 def wait_for_execution(hook: Any, job: str, execution_id: int | None, *, timeout: float, poll_interval: float) -> Any:
     """Wait with the operators' own wait procedure, in this process; returns its verdict (timeout included)."""
-    from airflow_provider_datameer.procedures import wait
-    from airflow_provider_datameer.waiting import ExecutionWatch
+    from airflow_provider_datameer.core.procedures import wait
+    from airflow_provider_datameer.core.watch import ExecutionWatch
 
     settings = _settings(hook, job, poll_interval=poll_interval, timeout=timeout).bind(job, execution_id, owned=True)
     return hook.run(wait(ExecutionWatch(settings, log=hook.log), hook.config, hook.log))
 
 
 def _settings(hook: Any, job: str, **knobs: Any) -> Any:
-    from airflow_provider_datameer.settings import WaitSettings
+    from airflow_provider_datameer.core.wait_settings import WaitSettings
 
     return WaitSettings(job_id=job, datameer_conn_id=hook.datameer_conn_id, min_poll_interval=0.1, **knobs)
 
@@ -243,7 +243,7 @@ def execute(command: Command, args: argparse.Namespace, out: Any = None, err: An
 
 def describe_failure(exc: BaseException, conn_id: str) -> str:
     """One line that names the problem and the fix."""
-    from airflow_provider_datameer.errors import DatameerError
+    from airflow_provider_datameer.core.errors import DatameerError
 
     if isinstance(exc, CommandError):
         return str(exc)

@@ -94,7 +94,7 @@ async def contenders(url: str, conn_id: str, file_id: int, stack: Any) -> dict[s
     from airflow.providers.http.hooks.http import HttpAsyncHook
 
     from airflow_provider_datameer.hooks.datameer import DatameerHook
-    from airflow_provider_datameer.transport import session_lease
+    from airflow_provider_datameer.hooks.transport import session_lease
 
     path = f"/api/job-execution/{file_id}/status"
     auth = {"Authorization": "Basic " + base64.b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()}

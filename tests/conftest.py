@@ -70,7 +70,7 @@ def datameer_conn(emulator, monkeypatch):
 async def close_sessions():
     """Close the event loop's shared aiohttp session after an async test."""
     yield
-    from airflow_provider_datameer.transport import close_shared_session
+    from airflow_provider_datameer.hooks.transport import close_shared_session
 
     await close_shared_session()
 

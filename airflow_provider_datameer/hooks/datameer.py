@@ -1,8 +1,8 @@
 """DatameerHook: one method per Datameer job command, sync and async, over one Datameer core.
 
-The hook reads the connection, builds requests with :mod:`airflow_provider_datameer.api`, sends them
-through a thin transport (:mod:`airflow_provider_datameer.transport`) and retries transient failures
-with the one policy of :mod:`airflow_provider_datameer.retry`. It holds no Datameer knowledge itself.
+The hook reads the connection, builds requests with :mod:`airflow_provider_datameer.core.endpoints`, sends them
+through a thin transport (:mod:`airflow_provider_datameer.hooks.transport`) and retries transient failures
+with the one policy of :mod:`airflow_provider_datameer.core.retry`. It holds no Datameer knowledge itself.
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.providers.common.compat.sdk import BaseHook
 
-from airflow_provider_datameer import connection_ui
-from airflow_provider_datameer.api import Request, Response, build_request
-from airflow_provider_datameer.config import DatameerConnectionConfig, config_from_connection
-from airflow_provider_datameer.errors import DatameerError
-from airflow_provider_datameer.models import (
+from airflow_provider_datameer.core.connection import DatameerConnectionConfig, config_from_connection
+from airflow_provider_datameer.core.endpoints import Request, Response, build_request
+from airflow_provider_datameer.core.errors import DatameerError
+from airflow_provider_datameer.core.models import (
     ActiveJob,
     ExecutionStatus,
     HistoryEntry,
@@ -27,9 +26,10 @@ from airflow_provider_datameer.models import (
     ServerVersion,
     TriggerResult,
 )
+from airflow_provider_datameer.hooks import connection_form as connection_ui
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.procedure import Procedure
+    from airflow_provider_datameer.core.steps import Procedure
 
 T = TypeVar("T")
 _EXTRA_PREFIX = f"extra__{connection_ui.CONN_TYPE}__"
@@ -48,7 +48,7 @@ class DatameerHook(BaseHook):
 
     ``job_id`` arguments name a job by file id (int or digit string), file uuid, or file path; ids of
     configurations and executions are separate numbers (see the README). Transient failures are retried;
-    everything else raises a :class:`~airflow_provider_datameer.errors.DatameerError` subclass whose
+    everything else raises a :class:`~airflow_provider_datameer.core.errors.DatameerError` subclass whose
     message says what to fix. Async twins (``a…``) use the event loop's shared ``aiohttp`` session inside
     a trigger or ``async with DatameerHook(...) as hook:``, else a session per call that they close.
 
@@ -131,39 +131,39 @@ class DatameerHook(BaseHook):
         """Send one request once and return the raw answer (no retry, no meaning read into it).
 
         For probes such as endpoint discovery, which judge the HTTP answer themselves; transport failures
-        still raise :class:`~airflow_provider_datameer.errors.DatameerError` subclasses.
+        still raise :class:`~airflow_provider_datameer.core.errors.DatameerError` subclasses.
         """
         return (self._sync or self._open_sync(self.config)).exchange(request)
 
     def run(self, procedure: Procedure[T]) -> T:
         """Drive a sans-I/O procedure (a wait, a stop, a retried command) over the blocking transport."""
-        from airflow_provider_datameer.procedure import drive
+        from airflow_provider_datameer.core.steps import drive
 
         transport = self._sync or self._open_sync(self.config)
         return drive(procedure, transport.send, time.sleep)
 
     async def arun(self, procedure: Procedure[T]) -> T:
         """Drive a sans-I/O procedure over the async transport (the event loop's shared session)."""
-        from airflow_provider_datameer.procedure import adrive
+        from airflow_provider_datameer.core.steps import adrive
 
         transport = self._async or self._open_async(await self.aconfig())
         return await adrive(procedure, transport.send, asyncio.sleep)
 
     def _call(self, command: str, **params: Any) -> Any:
         """One command, retried by the connection's policy."""
-        from airflow_provider_datameer.procedures import call
+        from airflow_provider_datameer.core.procedures import call
 
         return self.run(call(self.config, self.build(command, **params), self.log))
 
     async def _acall(self, command: str, **params: Any) -> Any:
-        from airflow_provider_datameer.procedures import call
+        from airflow_provider_datameer.core.procedures import call
 
         config = await self.aconfig()
         return await self.arun(call(config, build_request(config.endpoints, command, **params), self.log))
 
     def _open_sync(self, config: DatameerConnectionConfig) -> Any:
         """The hook's one sync transport (one ``requests.Session``, also when threads share the hook)."""
-        from airflow_provider_datameer.transport import SyncTransport
+        from airflow_provider_datameer.hooks.transport import SyncTransport
 
         with _OPENING:
             if self._sync is None:
@@ -171,7 +171,7 @@ class DatameerHook(BaseHook):
         return self._sync
 
     def _open_async(self, config: DatameerConnectionConfig) -> Any:
-        from airflow_provider_datameer.transport import AsyncTransport
+        from airflow_provider_datameer.hooks.transport import AsyncTransport
 
         if self._async is None:  # no await in between: coroutines of one loop cannot race here
             self._async = AsyncTransport(config)
@@ -192,7 +192,7 @@ class DatameerHook(BaseHook):
 
     async def __aenter__(self) -> DatameerHook:
         """Share the event loop's ``aiohttp`` session across this block's calls; closed when the block ends."""
-        from airflow_provider_datameer.transport import session_lease
+        from airflow_provider_datameer.hooks.transport import session_lease
 
         lease = session_lease()
         await lease.__aenter__()
@@ -253,13 +253,13 @@ class DatameerHook(BaseHook):
         return self._call("license")
 
     def test_connection(self) -> tuple[bool, str]:
-        """Airflow's "Test" button: which commands the server has (:mod:`~airflow_provider_datameer.discovery`).
+        """Airflow's "Test" button: which commands the server has (:mod:`~airflow_provider_datameer.core.discovery`).
 
         One request per command, none that can change anything, no retry. False when the server cannot be
         reached, refuses the credentials, does not answer as Datameer or the connection is invalid; missing
         commands are named in the message.
         """
-        from airflow_provider_datameer.discovery import discover
+        from airflow_provider_datameer.core.discovery import discover
 
         try:
             report = discover(self)

@@ -69,6 +69,6 @@ class DatameerLineageMixin:
     def post_execute(self, context: Any, result: Any = None) -> None:
         """After a successful run, put the Datameer run's outcome in the ``extra`` of the task's Asset events."""
         super().post_execute(context, result)  # type: ignore[misc]
-        from airflow_provider_datameer.assets import annotate_outlet_events
+        from airflow_provider_datameer.lineage.assets import annotate_outlet_events
 
         annotate_outlet_events(context, getattr(self, "outlets", ()), self.datameer_result)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_datameer.models import READING_JOB_TYPES, job_type_of, rows_and_bytes
+from airflow_provider_datameer.core.models import READING_JOB_TYPES, job_type_of, rows_and_bytes
 
 SCHEME = "datameer"
 

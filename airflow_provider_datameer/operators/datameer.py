@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, TaskDeferred
 
-from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
-from airflow_provider_datameer.identifiers import require_id
-from airflow_provider_datameer.lineage import DatameerLineageMixin
-from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.settings import (
+from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES
+from airflow_provider_datameer.core.wait_settings import (
     DEFAULT_CONN_ID,
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
     DEFAULT_NO_EXECUTION_GRACE,
@@ -21,10 +19,12 @@ from airflow_provider_datameer.settings import (
     check_api_version,
     check_seconds,
 )
-from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES
+from airflow_provider_datameer.lineage import DatameerLineageMixin
+from airflow_provider_datameer.links.datameer import DatameerJobLink
+from airflow_provider_datameer.operators.wait import DatameerWaitMixin, as_seconds, default_deferrable
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.verdict import Verdict
+    from airflow_provider_datameer.core.verdict import Verdict
 
 IfRunning = Literal["wait", "queue", "fail"]
 _ENDED = frozenset(status.value for status in TERMINAL_STATES)
@@ -105,7 +105,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         self._trigger_user: str | None = None  # who started the run, when we started it (lineage)
 
     def execute(self, context: Any) -> int | None:
-        from airflow_provider_datameer.api import GENERATIONS
+        from airflow_provider_datameer.core.endpoints import GENERATIONS
 
         api_version = self.resolved_api_version()
         if self.if_running == "queue" and api_version == 1:
@@ -132,8 +132,8 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         return self._complete(verdict)
 
     def _latest(self, settings: WaitSettings) -> Any:
-        from airflow_provider_datameer.api import GENERATIONS
-        from airflow_provider_datameer.procedures import call
+        from airflow_provider_datameer.core.endpoints import GENERATIONS
+        from airflow_provider_datameer.core.procedures import call
 
         request = GENERATIONS[settings.api_version].status_request(self.hook.config.endpoints, settings.job_id)
         return self.hook.run(call(self.hook.config, request, self.log))
@@ -179,7 +179,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
 
     def _start_v1(self, latest: Any, settings: WaitSettings) -> int:
         """V1: trigger by configuration id, then find the new run as the configuration's status moves on."""
-        from airflow_provider_datameer.procedures import find_new_run
+        from airflow_provider_datameer.core.procedures import find_new_run
 
         self.hook.trigger_job_v1(self.job_id)
         execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
@@ -188,7 +188,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
 
     def execute_complete(self, context: Any, event: Any = None) -> int | None:
         """Resume after the trigger fired (deferrable mode)."""
-        from airflow_provider_datameer.verdict import Verdict
+        from airflow_provider_datameer.core.verdict import Verdict
 
         verdict = Verdict.from_event(event)
         self.execution_id = verdict.execution_id
@@ -198,7 +198,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         """The task's outcome. A timeout stops the run first. A wait that lost track of the run otherwise
         (error budget spent, credentials refused, Datameer forgot the execution) leaves it alone, because a
         stop could not be checked or could hit another job's run, and the message says how to stop it."""
-        from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
+        from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 
         if verdict.status == "timeout":
             stopped = self.stop_execution(self._settings_of(verdict))

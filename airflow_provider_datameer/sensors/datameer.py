@@ -7,11 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_datameer.deferral import DatameerWaitMixin, as_seconds, default_deferrable
-from airflow_provider_datameer.identifiers import require_id
-from airflow_provider_datameer.lineage import DatameerLineageMixin
-from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.settings import (
+from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.wait_settings import (
     DEFAULT_CONN_ID,
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
     DEFAULT_NO_EXECUTION_GRACE,
@@ -19,11 +16,14 @@ from airflow_provider_datameer.settings import (
     check_api_version,
     check_interval,
 )
-from airflow_provider_datameer.worker_free import require_support, start_trigger_args
+from airflow_provider_datameer.lineage import DatameerLineageMixin
+from airflow_provider_datameer.links.datameer import DatameerJobLink
+from airflow_provider_datameer.operators.wait import DatameerWaitMixin, as_seconds, default_deferrable
+from airflow_provider_datameer.triggers.worker_free import require_support, start_trigger_args
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.verdict import Verdict
-    from airflow_provider_datameer.waiting import ExecutionWatch
+    from airflow_provider_datameer.core.verdict import Verdict
+    from airflow_provider_datameer.core.watch import ExecutionWatch
 
 
 class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOperator):

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_datameer.settings import WaitSettings
+from airflow_provider_datameer.core.wait_settings import WaitSettings
 
 if TYPE_CHECKING:
+    from airflow_provider_datameer.core.verdict import Verdict
+    from airflow_provider_datameer.core.watch import ExecutionWatch
     from airflow_provider_datameer.hooks.datameer import DatameerHook
-    from airflow_provider_datameer.verdict import Verdict
-    from airflow_provider_datameer.waiting import ExecutionWatch
 
 
 #: How long the kill path waits for Airflow to tell the task's state.
@@ -24,7 +24,7 @@ STATE_READ_SECONDS = 3.0
 class DatameerJobTrigger(BaseTrigger):
     """Poll the job's status until the execution ends, then fire exactly one event.
 
-    The keyword arguments are those of :class:`~airflow_provider_datameer.settings.WaitSettings` (``job_id``,
+    The keyword arguments are those of :class:`~airflow_provider_datameer.core.wait_settings.WaitSettings` (``job_id``,
     ``execution_id``, ``datameer_conn_id``, ``poll_interval``, ``deadline`` as epoch seconds, ``fail_on_warnings``,
     ``max_consecutive_errors``, ``no_execution_grace``, ``waiting_since``, ``stop_on_kill``, ``min_poll_interval``,
     ``execution_owned``, ``api_version``), validated here too, so that a hand-written or stale trigger row
@@ -79,11 +79,12 @@ class DatameerJobTrigger(BaseTrigger):
         """Wait, then fire the verdict back to a worker, or end the task here (``end_from_trigger``).
 
         In Airflow's triggerer a terminal event is held until the deferral has settled (Airflow's defer race,
-        :mod:`airflow_provider_datameer.settle`); ``airflow dags test`` runs triggers in-process and needs neither.
+        :mod:`~airflow_provider_datameer.triggers.defer_hold`); ``airflow dags test`` runs triggers
+        in-process and needs neither.
         """
-        from airflow_provider_datameer.settle import hold_until_settled
-        from airflow_provider_datameer.transport import session_lease
-        from airflow_provider_datameer.worker_free import end_event, in_triggerer
+        from airflow_provider_datameer.hooks.transport import session_lease
+        from airflow_provider_datameer.triggers.defer_hold import hold_until_settled
+        from airflow_provider_datameer.triggers.worker_free import end_event, in_triggerer
 
         settings = self.settings
         async with session_lease():
@@ -97,10 +98,10 @@ class DatameerJobTrigger(BaseTrigger):
 
     async def _wait(self, hook: DatameerHook) -> Verdict:
         """Run the wait procedure on the event loop; the verdict becomes the one event."""
-        from airflow_provider_datameer.procedures import wait
-        from airflow_provider_datameer.verdict import Verdict
-        from airflow_provider_datameer.waiting import ExecutionWatch
-        from airflow_provider_datameer.worker_free import started_by_scheduler
+        from airflow_provider_datameer.core.procedures import wait
+        from airflow_provider_datameer.core.verdict import Verdict
+        from airflow_provider_datameer.core.watch import ExecutionWatch
+        from airflow_provider_datameer.triggers.worker_free import started_by_scheduler
 
         try:
             self.settings = started_by_scheduler(self.settings, getattr(self, "timeout_after", None))
@@ -123,8 +124,8 @@ class DatameerJobTrigger(BaseTrigger):
         """
         if not self.settings.stop_on_kill or await self._still_deferred():
             return
-        from airflow_provider_datameer.procedures import stop
-        from airflow_provider_datameer.transport import session_lease
+        from airflow_provider_datameer.core.procedures import stop
+        from airflow_provider_datameer.hooks.transport import session_lease
 
         watch = self._watch
         settings = (

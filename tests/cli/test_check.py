@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS
-from airflow_provider_datameer.discovery import FOUND, MISSING, UNKNOWN, discover
+from airflow_provider_datameer.core.discovery import FOUND, MISSING, UNKNOWN, discover
+from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS
 from airflow_provider_datameer.emulator.switches import DEFAULT_SWITCHES
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 
@@ -145,7 +145,7 @@ def test_test_button_fails_when_the_server_is_not_datameer(emulator, datameer_co
 
 def test_on_api_version_1_the_v2_commands_are_not_needed(emulator, datameer_conn):
     """A pre-7.2.5 server with a connection on the V1 path: nothing is missing, the V2 commands are not probed."""
-    from airflow_provider_datameer.discovery import discover
+    from airflow_provider_datameer.core.discovery import discover
     from airflow_provider_datameer.hooks.datameer import DatameerHook
 
     emulator.client.set_switches(api_v2=False)

@@ -16,8 +16,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from airflow_provider_datameer.connection_ui import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_datameer.emulator import EmulatorProcess
+from airflow_provider_datameer.hooks.connection_form import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from scripts.airflow_stack import EMULATOR_USER, AirflowStack
 from tests.e2e.devtools import DevToolsPage, chromium_page
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS
+from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS
 from airflow_provider_datameer.emulator import DEFAULT_SWITCHES, EmulatorControlError, EmulatorProcess, EmulatorServer
 from airflow_provider_datameer.emulator.routing import DEFAULT_ROUTES
 

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from airflow_provider_datameer.identifiers import MAX_PATH_LENGTH
+from airflow_provider_datameer.core.identifiers import MAX_PATH_LENGTH
 from tests.faults.support import trigger_op
 from tests.integration.support import context, run_deferrable
 

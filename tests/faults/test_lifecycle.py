@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
-from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 from tests.faults.support import BOTH_MODES, sensor, trigger_op
 from tests.integration import execution, wait_for_logged

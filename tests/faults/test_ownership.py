@@ -15,7 +15,7 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from tests.faults.support import BOTH_MODES, sensor, task_log
 from tests.integration import IMPORT, LONG, WORKBOOK, execution, finished_run, logged, running_run
 from tests.integration.support import context, run_deferrable

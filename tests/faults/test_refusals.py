@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
     DatameerNotFoundError,
     DatameerRejectedError,
     DatameerUnexpectedResponseError,
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, sensor, trigger_op
 from tests.integration.support import FAST, context, requests_for, run_deferrable
 

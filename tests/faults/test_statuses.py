@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from tests.faults.support import BOTH_MODES, on_request, sensor, task_log, trigger_op
 from tests.integration import execution, finished_run
 from tests.integration.support import context, requests_for, run_deferrable

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_datameer.core.errors import DatameerTLSError
 from airflow_provider_datameer.emulator import EmulatorServer
 from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
-from airflow_provider_datameer.errors import DatameerTLSError
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 from tests.conftest import connection_json
 from tests.faults.support import trigger_op

@@ -12,9 +12,9 @@ from email.utils import formatdate
 
 import pytest
 
-from airflow_provider_datameer.errors import DatameerTransientError
+from airflow_provider_datameer.core.errors import DatameerTransientError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from tests.conftest import connection_json
 from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, outage, task_log, trigger_op
 from tests.integration import execution, wait_for_logged

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_datameer.config import DEFAULT_PORT, config_from_connection
+from airflow_provider_datameer.core.connection import DEFAULT_PORT, config_from_connection
 from tests.fuzz import FUZZ, raised
 from tests.fuzz.strategies import ANY_TEXT, JSON, connection_forms
 

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from airflow_provider_datameer import models
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS, build_request, encode_job_ref
-from airflow_provider_datameer.errors import DatameerError, DatameerTransientError, DatameerUnexpectedResponseError
-from airflow_provider_datameer.responses import parse_retry_after, read_response
+from airflow_provider_datameer.core import models
+from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS, build_request, encode_job_ref
+from airflow_provider_datameer.core.errors import DatameerError, DatameerTransientError, DatameerUnexpectedResponseError
+from airflow_provider_datameer.core.responses import parse_retry_after, read_response
 from airflow_provider_datameer.status import DatameerJobStatus
 from tests.fuzz import FUZZ, raised
 from tests.fuzz.strategies import ANY_TEXT, BODIES, BODY_VALUES, HEADERS, HTTP_STATUS, JOB_IDS, JSON

@@ -8,13 +8,13 @@ import logging
 from hypothesis import given
 from hypothesis import strategies as st
 
-from airflow_provider_datameer.api import resolve_endpoints
-from airflow_provider_datameer.errors import DatameerAuthError, DatameerTransientError
-from airflow_provider_datameer.models import ExecutionStatus, JobDetails
-from airflow_provider_datameer.settings import WaitSettings
+from airflow_provider_datameer.core.endpoints import resolve_endpoints
+from airflow_provider_datameer.core.errors import DatameerAuthError, DatameerTransientError
+from airflow_provider_datameer.core.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.core.verdict import Verdict
+from airflow_provider_datameer.core.wait_settings import WaitSettings
+from airflow_provider_datameer.core.watch import ExecutionWatch
 from airflow_provider_datameer.status import TERMINAL_STATES, DatameerJobStatus
-from airflow_provider_datameer.verdict import Verdict
-from airflow_provider_datameer.waiting import ExecutionWatch
 from tests.fuzz import FUZZ
 from tests.fuzz.strategies import JSON
 

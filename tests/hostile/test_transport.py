@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.errors import (
     DatameerError,
     DatameerRejectedError,
     DatameerResponseTooLargeError,
@@ -20,8 +20,8 @@ from airflow_provider_datameer.errors import (
     DatameerTransientError,
     DatameerUnexpectedResponseError,
 )
+from airflow_provider_datameer.core.retry import UNSAFE_TO_REPEAT_HINT
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.retry import UNSAFE_TO_REPEAT_HINT
 from tests.hostile.conftest import TIMEOUT
 from tests.integration import BOTH_PATHS, IMPORT
 from tests.integration.support import context

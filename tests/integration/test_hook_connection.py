@@ -15,8 +15,8 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
+from airflow_provider_datameer.core.errors import DatameerError, DatameerNotFoundError
 from airflow_provider_datameer.emulator import EmulatorServer
-from airflow_provider_datameer.errors import DatameerError, DatameerNotFoundError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from tests.compat.versions import requires_airflow
 from tests.conftest import connection_json
@@ -302,7 +302,7 @@ def test_the_async_hook_outside_a_trigger_leaves_no_session_open(datameer_conn, 
 
 
 def test_async_with_the_hook_shares_one_session_and_closes_it(datameer_conn, emulator, caplog):
-    from airflow_provider_datameer import transport
+    from airflow_provider_datameer.hooks import transport
 
     finished_run(emulator, IMPORT)
 
@@ -326,7 +326,7 @@ async def test_a_ca_bundle_gone_after_the_connection_was_read_is_a_settings_erro
 
     import certifi
 
-    from airflow_provider_datameer.errors import DatameerConnectionSettingsError
+    from airflow_provider_datameer.core.errors import DatameerConnectionSettingsError
     from tests.integration import closed_port
 
     bundle = tmp_path / "corp-ca.pem"

@@ -13,9 +13,7 @@ from typing import Any
 import certifi
 import pytest
 
-from airflow_provider_datameer.emulator import EmulatorServer
-from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
     DatameerError,
     DatameerNotFoundError,
@@ -24,6 +22,8 @@ from airflow_provider_datameer.errors import (
     DatameerTransientError,
     DatameerUnexpectedResponseError,
 )
+from airflow_provider_datameer.emulator import EmulatorServer
+from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from tests.conftest import connection_json
 from tests.integration import BOTH_PATHS, IMPORT, LONG, UNKNOWN_FILE, closed_port, logged, running_run

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_datameer.errors import DatameerTransientError
+from airflow_provider_datameer.core.errors import DatameerTransientError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.status import DatameerJobStatus
 from tests.integration import BOTH_PATHS, IMPORT, logged, wait_for_logged

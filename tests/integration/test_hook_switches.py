@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from airflow_provider_datameer.errors import DatameerNotFoundError, DatameerRejectedError
+from airflow_provider_datameer.core.errors import DatameerNotFoundError, DatameerRejectedError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.status import DatameerJobStatus
 from tests.integration import (

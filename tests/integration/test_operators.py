@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
 
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
     DatameerNotFoundError,
     DatameerTransientError,
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from tests.integration.support import FAST, context, requests_for, run_deferrable, stop_op, trigger_op
 
 pytestmark = pytest.mark.usefixtures("datameer_conn")

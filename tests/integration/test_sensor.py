@@ -8,7 +8,7 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowSkipException, TaskDeferred
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from tests.integration.support import FAST, context, run_deferrable, sensor
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.errors import (
     DatameerNotFoundError,
     DatameerRejectedError,
     DatameerTransientError,
@@ -18,7 +18,7 @@ from airflow_provider_datameer.errors import (
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from tests.integration import CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, running_run
 from tests.integration.support import FAST, context, requests_for, run_deferrable, sensor, trigger_op
 

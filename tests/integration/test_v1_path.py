@@ -17,9 +17,9 @@ import time
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException, TaskDeferred
 
-from airflow_provider_datameer.errors import DatameerNotFoundError, DatameerUnexpectedResponseError
+from airflow_provider_datameer.core.errors import DatameerNotFoundError, DatameerUnexpectedResponseError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed, DatameerJobTimeout
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 from tests.integration import BROKEN, CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, support
 from tests.integration.support import FAST, context, first_event, requests_for, run_deferrable

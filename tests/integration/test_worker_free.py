@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent
 
-from airflow_provider_datameer import settle, worker_free
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from airflow_provider_datameer.outcome import DatameerJobFailed
+from airflow_provider_datameer.operators.outcome import DatameerJobFailed
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
+from airflow_provider_datameer.triggers import defer_hold as settle
+from airflow_provider_datameer.triggers import worker_free
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
 from tests.compat.versions import requires_airflow
 from tests.integration.support import FAST, context, run_deferrable, task_log

@@ -6,15 +6,16 @@ from urllib.parse import unquote
 
 import pytest
 
-from airflow_provider_datameer import api, responses
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core import endpoints as api
+from airflow_provider_datameer.core import responses
+from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
     DatameerNotFoundError,
     DatameerRejectedError,
     DatameerTransientError,
     DatameerUnexpectedResponseError,
 )
-from airflow_provider_datameer.models import ExecutionStatus
+from airflow_provider_datameer.core.models import ExecutionStatus
 from airflow_provider_datameer.status import DatameerJobStatus
 
 ENDPOINTS = api.resolve_endpoints()

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import certifi
 import pytest
 
-from airflow_provider_datameer.config import (
+from airflow_provider_datameer.core.connection import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_UI_URL_TEMPLATE,
     RetryPolicy,
@@ -135,7 +135,7 @@ def test_a_huge_value_is_shown_cut_short():
 
 @pytest.mark.parametrize(("key", "suggestion"), [("timout", "'timeout'"), ("verfy", "'verify'"), ("colour", None)])
 def test_an_unknown_extra_is_warned_with_the_closest_known_key(caplog, key, suggestion):
-    with caplog.at_level(logging.WARNING, logger="airflow_provider_datameer.config"):
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_datameer.core.connection"):
         config = cfg(extra={key: 5, "timeout": 7})
     assert config.timeout == 7
     [record] = caplog.records
@@ -146,6 +146,6 @@ def test_an_unknown_extra_is_warned_with_the_closest_known_key(caplog, key, sugg
 
 
 def test_known_extras_are_not_warned(caplog):
-    with caplog.at_level(logging.WARNING, logger="airflow_provider_datameer.config"):
+    with caplog.at_level(logging.WARNING, logger="airflow_provider_datameer.core.connection"):
         cfg(extra={"timeout": 7, "verify": "false", "retries": 2, "base_path": "/x", "max_response_bytes": 4096})
     assert caplog.records == []

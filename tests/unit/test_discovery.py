@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from airflow_provider_datameer import discovery
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS, Response, resolve_endpoints
-from airflow_provider_datameer.discovery import FOUND, MISSING, NOT_PROBED, REFUSED, UNKNOWN
+from airflow_provider_datameer.core import discovery
+from airflow_provider_datameer.core.discovery import FOUND, MISSING, NOT_PROBED, REFUSED, UNKNOWN
+from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS, Response, resolve_endpoints
 
 JSON = {"Content-Type": "application/json"}
 HTML = {"Content-Type": "text/html;charset=utf-8"}

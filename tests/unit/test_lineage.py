@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from airflow_provider_datameer.assets import (
+from airflow_provider_datameer.lineage.assets import (
     convert_asset_to_openlineage,
     datameer_asset,
     event_extra,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from airflow_provider_datameer import models
+from airflow_provider_datameer.core import models
 from airflow_provider_datameer.status import DatameerJobStatus as S
 
 SEP28 = datetime(2018, 9, 28, 18, 44, 56)

@@ -8,15 +8,15 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_datameer.config import config_from_connection
-from airflow_provider_datameer.errors import DatameerAuthError, DatameerError, DatameerTransientError
-from airflow_provider_datameer.models import ExecutionStatus, HistoryEntry, JobDetails
-from airflow_provider_datameer.procedure import Send, Sleep
-from airflow_provider_datameer.procedures import call, find_new_run, poll, stop, wait
-from airflow_provider_datameer.retry import UNSAFE_TO_REPEAT_HINT
-from airflow_provider_datameer.settings import WaitSettings
+from airflow_provider_datameer.core.connection import config_from_connection
+from airflow_provider_datameer.core.errors import DatameerAuthError, DatameerError, DatameerTransientError
+from airflow_provider_datameer.core.models import ExecutionStatus, HistoryEntry, JobDetails
+from airflow_provider_datameer.core.procedures import call, find_new_run, poll, stop, wait
+from airflow_provider_datameer.core.retry import UNSAFE_TO_REPEAT_HINT
+from airflow_provider_datameer.core.steps import Send, Sleep
+from airflow_provider_datameer.core.wait_settings import WaitSettings
+from airflow_provider_datameer.core.watch import ExecutionWatch
 from airflow_provider_datameer.status import DatameerJobStatus as S
-from airflow_provider_datameer.waiting import ExecutionWatch
 
 CONFIG = config_from_connection(
     "t", host="datameer", login="u", password="p", extra={"retries": {"attempts": 3, "backoff": 1, "max_backoff": 4}}
@@ -169,7 +169,7 @@ def test_poll_is_one_status_read():
 def test_a_trigger_that_may_have_reached_datameer_is_not_repeated():
     script = Script(DatameerTransientError("reset", may_have_reached_server=True, command="trigger_v2"))
     request = CONFIG.endpoints["trigger_v2"]
-    from airflow_provider_datameer.api import build_request
+    from airflow_provider_datameer.core.endpoints import build_request
 
     with pytest.raises(DatameerTransientError) as failed:
         script.run(call(CONFIG, build_request(CONFIG.endpoints, request.command, job=48), LOG))
@@ -178,11 +178,11 @@ def test_a_trigger_that_may_have_reached_datameer_is_not_repeated():
 
 
 def test_retry_waits_grow_and_honour_retry_after():
-    from airflow_provider_datameer.api import build_request
+    from airflow_provider_datameer.core.endpoints import build_request
 
     slow = DatameerTransientError("busy", may_have_reached_server=False, retry_after=3.5, command="status_v2")
     script = Script(transient(), slow, st(S.RUNNING, 5))
-    from airflow_provider_datameer.retry import retried
+    from airflow_provider_datameer.core.retry import retried
 
     request = build_request(CONFIG.endpoints, "status_v2", job=48)
     result = script.run(retried(request, CONFIG.retry, LOG, jitter=lambda: 0.0))
@@ -191,7 +191,7 @@ def test_retry_waits_grow_and_honour_retry_after():
 
 
 def test_retry_gives_up_after_the_attempts_and_says_so():
-    from airflow_provider_datameer.api import build_request
+    from airflow_provider_datameer.core.endpoints import build_request
 
     script = Script(transient(), transient(), transient())
     with pytest.raises(DatameerTransientError) as failed:

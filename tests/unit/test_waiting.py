@@ -6,13 +6,17 @@ import logging
 
 import pytest
 
-from airflow_provider_datameer.api import resolve_endpoints
-from airflow_provider_datameer.errors import DatameerAuthError, DatameerTransientError, DatameerUnexpectedResponseError
-from airflow_provider_datameer.models import ExecutionStatus, JobDetails
-from airflow_provider_datameer.settings import WaitSettings
+from airflow_provider_datameer.core.endpoints import resolve_endpoints
+from airflow_provider_datameer.core.errors import (
+    DatameerAuthError,
+    DatameerTransientError,
+    DatameerUnexpectedResponseError,
+)
+from airflow_provider_datameer.core.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.core.verdict import Verdict
+from airflow_provider_datameer.core.wait_settings import WaitSettings
+from airflow_provider_datameer.core.watch import ExecutionWatch
 from airflow_provider_datameer.status import DatameerJobStatus as S
-from airflow_provider_datameer.verdict import Verdict
-from airflow_provider_datameer.waiting import ExecutionWatch
 
 T0 = 1_000_000.0
 ENDPOINTS = resolve_endpoints()
@@ -270,7 +274,7 @@ def test_the_progress_line_is_info_only_when_something_moved(caplog):
         (st(S.RUNNING, 5, progress=13.0, estimate_seconds=850), 60),
         (st(S.RUNNING, 5, progress=14.0, estimate_seconds=500), 360),  # quiet for 5 minutes: said again
     ]
-    with caplog.at_level(logging.DEBUG, logger="airflow_provider_datameer.waiting"):
+    with caplog.at_level(logging.DEBUG, logger="airflow_provider_datameer.core.watch"):
         for status, at in polls:
             assert w.take(status, T0 + at) is None
     levels = [(r.levelname, r.getMessage()) for r in caplog.records if " is " in r.getMessage()]

@@ -2,8 +2,8 @@
 
 Parsers are lenient where docs/datameer-api.md says Datameer varies (status spelling, the three date
 formats and their JDK variants, numbers sent as strings, absent or ``null`` keys) and strict about shape:
-a body of the wrong kind raises :class:`ShapeError`, which :mod:`airflow_provider_datameer.api` turns into
-a :class:`~airflow_provider_datameer.errors.DatameerUnexpectedResponseError` naming the command.
+a body of the wrong kind raises :class:`ShapeError`, which :mod:`airflow_provider_datameer.core.endpoints` turns into
+a :class:`~airflow_provider_datameer.core.errors.DatameerUnexpectedResponseError` naming the command.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_datameer.status import DatameerJobStatus
+from airflow_provider_datameer.core.status import DatameerJobStatus
 
 
 class ShapeError(ValueError):

@@ -2,7 +2,7 @@
 
 A procedure is a generator that yields :class:`Send` (a request for Datameer) or :class:`Sleep` steps and
 returns its result. The driver answers each ``Send`` with the command's typed result, or throws the
-:class:`~airflow_provider_datameer.errors.DatameerError` that the transport raised into the procedure,
+:class:`~airflow_provider_datameer.core.errors.DatameerError` that the transport raised into the procedure,
 which decides what it means. Waiting, retrying and stopping are procedures; :func:`drive` runs them over
 the blocking transport (poke mode, worker wait, operators) and :func:`adrive` over the async one
 (triggerer), so the two paths make the same decisions by construction.
@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from airflow_provider_datameer.api import Request
-from airflow_provider_datameer.errors import DatameerError
+from airflow_provider_datameer.core.endpoints import Request
+from airflow_provider_datameer.core.errors import DatameerError
 
 T = TypeVar("T")
 

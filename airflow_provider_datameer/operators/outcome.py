@@ -1,4 +1,4 @@
-"""Turn a wait's :class:`~airflow_provider_datameer.waiting.Verdict` into the task's result or failure.
+"""Turn a wait's :class:`~airflow_provider_datameer.core.watch.Verdict` into the task's result or failure.
 
 Shared by the sensor and the trigger operator, in poke, worker-wait and deferred modes alike, so the same
 Datameer answer always gives the same task outcome and the same message.
@@ -10,10 +10,10 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import AirflowException, AirflowSensorTimeout, AirflowSkipException
 
-from airflow_provider_datameer.errors import DatameerError
-from airflow_provider_datameer.models import JobDetails
-from airflow_provider_datameer.status import DatameerJobStatus
-from airflow_provider_datameer.verdict import Verdict, iso
+from airflow_provider_datameer.core.errors import DatameerError
+from airflow_provider_datameer.core.models import JobDetails
+from airflow_provider_datameer.core.status import DatameerJobStatus
+from airflow_provider_datameer.core.verdict import Verdict, iso
 
 
 class DatameerJobFailed(AirflowException):
@@ -83,7 +83,7 @@ def decide(verdict: Verdict, details: JobDetails | None, log: Any, *, soft_fail:
     ``timeout`` raises :class:`DatameerJobTimeout` (or skips with ``soft_fail``, which concerns timeouts
     only); ``error`` raises :class:`DatameerJobFailed` whose message names the job, execution, Datameer
     status, and for ``ERROR`` the failure count and counters from job details. No I/O: the worker
-    (:func:`conclude`) and the triggerer (:mod:`airflow_provider_datameer.worker_free`) read the details.
+    (:func:`conclude`) and the triggerer (:mod:`airflow_provider_datameer.triggers.worker_free`) read the details.
     """
     if verdict.status == "timeout":
         if soft_fail:

@@ -1,9 +1,9 @@
-"""The wait, the stop and the V1 run lookup as sans-I/O procedures (see :mod:`~airflow_provider_datameer.procedure`).
+"""The wait, the stop and the V1 run lookup as sans-I/O procedures (see :mod:`~airflow_provider_datameer.core.steps`).
 
 Each takes the connection's settings (endpoint table and retry policy) and yields
-:class:`~airflow_provider_datameer.procedure.Send` / :class:`~airflow_provider_datameer.procedure.Sleep`
+:class:`~airflow_provider_datameer.core.steps.Send` / :class:`~airflow_provider_datameer.core.steps.Sleep`
 steps; the hook's ``run`` (blocking) or ``arun`` (async) drives it. Every request goes through
-:func:`~airflow_provider_datameer.retry.retried`, so a poll, a stop or a trigger is retried by one policy.
+:func:`~airflow_provider_datameer.core.retry.retried`, so a poll, a stop or a trigger is retried by one policy.
 """
 
 from __future__ import annotations
@@ -13,16 +13,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from airflow_provider_datameer.api import GENERATIONS, Request, details_request, history_request, kill_request
-from airflow_provider_datameer.config import DatameerConnectionConfig
-from airflow_provider_datameer.errors import DatameerError, DatameerNotFoundError, DatameerUnexpectedResponseError
-from airflow_provider_datameer.models import ExecutionStatus, HistoryEntry, JobDetails
-from airflow_provider_datameer.procedure import Procedure, Sleep
-from airflow_provider_datameer.retry import retried
-from airflow_provider_datameer.settings import WaitSettings
-from airflow_provider_datameer.status import TERMINAL_STATES, DatameerJobStatus
-from airflow_provider_datameer.verdict import Verdict
-from airflow_provider_datameer.waiting import ExecutionWatch
+from airflow_provider_datameer.core.connection import DatameerConnectionConfig
+from airflow_provider_datameer.core.endpoints import (
+    GENERATIONS,
+    Request,
+    details_request,
+    history_request,
+    kill_request,
+)
+from airflow_provider_datameer.core.errors import DatameerError, DatameerNotFoundError, DatameerUnexpectedResponseError
+from airflow_provider_datameer.core.models import ExecutionStatus, HistoryEntry, JobDetails
+from airflow_provider_datameer.core.retry import retried
+from airflow_provider_datameer.core.status import TERMINAL_STATES, DatameerJobStatus
+from airflow_provider_datameer.core.steps import Procedure, Sleep
+from airflow_provider_datameer.core.verdict import Verdict
+from airflow_provider_datameer.core.wait_settings import WaitSettings
+from airflow_provider_datameer.core.watch import ExecutionWatch
 
 Clock = Callable[[], float]
 #: How many of a configuration's newest runs (V1 job history) are searched for an execution handed in by a user.

@@ -1,6 +1,6 @@
 """Job, configuration and execution identifiers: validated and encoded before any request is built.
 
-Kept apart from :mod:`airflow_provider_datameer.api` so that operators can validate templated ids without
+Kept apart from :mod:`airflow_provider_datameer.core.endpoints` so that operators can validate templated ids without
 loading the parsers at DAG-parse time.
 """
 

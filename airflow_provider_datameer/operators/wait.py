@@ -1,9 +1,9 @@
 """What the sensor and the operators share: publishing the run, waiting for it, stopping it.
 
-:class:`DatameerWaitMixin` runs the wait procedure of :mod:`airflow_provider_datameer.procedures` in the
+:class:`DatameerWaitMixin` runs the wait procedure of :mod:`airflow_provider_datameer.core.procedures` in the
 worker (poke mode, ``deferrable=False``) or defers it to
 :class:`~airflow_provider_datameer.triggers.datameer.DatameerJobTrigger`, which runs the same procedure;
-both routes end in :func:`airflow_provider_datameer.outcome.conclude`, so the task's outcome never depends
+both routes end in :func:`airflow_provider_datameer.operators.outcome.conclude`, so the task's outcome never depends
 on the route.
 """
 
@@ -13,14 +13,14 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_datameer.core.wait_settings import DEFER_TIMEOUT_MARGIN, WaitSettings
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
-from airflow_provider_datameer.settings import DEFER_TIMEOUT_MARGIN, WaitSettings
 
 if TYPE_CHECKING:
+    from airflow_provider_datameer.core.procedures import StopOutcome
+    from airflow_provider_datameer.core.verdict import Verdict
+    from airflow_provider_datameer.core.watch import ExecutionWatch
     from airflow_provider_datameer.hooks.datameer import DatameerHook
-    from airflow_provider_datameer.procedures import StopOutcome
-    from airflow_provider_datameer.verdict import Verdict
-    from airflow_provider_datameer.waiting import ExecutionWatch
 
 # The procedures, the outcome rules and the hook are imported where they are used, so that a DAG file
 # importing the operators pays only for this module, the settings and the Airflow base classes.
@@ -59,7 +59,7 @@ class DatameerWaitMixin:
         return self.api_version or self.hook.config.api_version
 
     def new_watch(self, settings: WaitSettings, *, until_terminal: bool = False) -> ExecutionWatch:
-        from airflow_provider_datameer.waiting import ExecutionWatch
+        from airflow_provider_datameer.core.watch import ExecutionWatch
 
         return ExecutionWatch(settings, until_terminal=until_terminal, log=self.log)
 
@@ -82,13 +82,13 @@ class DatameerWaitMixin:
 
     def poll_once(self, watch: ExecutionWatch) -> Verdict | None:
         """One poll in the worker (poke mode); the verdict once the wait is over."""
-        from airflow_provider_datameer.procedures import poll
+        from airflow_provider_datameer.core.procedures import poll
 
         return self.hook.run(poll(watch, self.hook.config, self.log))
 
     def wait_in_worker(self, watch: ExecutionWatch) -> Verdict:
         """Poll until the execution ends or the settings' deadline passes (then a ``timeout`` verdict)."""
-        from airflow_provider_datameer.procedures import wait
+        from airflow_provider_datameer.core.procedures import wait
 
         return self.hook.run(wait(watch, self.hook.config, self.log))
 
@@ -96,13 +96,13 @@ class DatameerWaitMixin:
         """Hand the wait to the triggerer; resumes in ``execute_complete`` unless the settings end it there.
 
         The trigger is told when the task deferred, so that it holds a terminal event until the deferral has
-        settled in Airflow (:mod:`airflow_provider_datameer.settle`).
+        settled in Airflow (:mod:`airflow_provider_datameer.triggers.defer_hold`).
         """
         import time
         from dataclasses import replace
 
-        from airflow_provider_datameer.settle import settle_seconds
         from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
+        from airflow_provider_datameer.triggers.defer_hold import settle_seconds
 
         remaining = None if settings.deadline is None else max(0.0, settings.deadline - time.time())
         settings = replace(settings, deferred_at=time.time(), settle_seconds=settle_seconds())
@@ -113,7 +113,7 @@ class DatameerWaitMixin:
         )
 
     def finish(self, verdict: Verdict, *, soft_fail: bool = False) -> dict[str, Any]:
-        from airflow_provider_datameer.outcome import conclude
+        from airflow_provider_datameer.operators.outcome import conclude
 
         try:
             summary = conclude(verdict, self.hook, self.log, soft_fail=soft_fail)
@@ -129,7 +129,7 @@ class DatameerWaitMixin:
 
         Never raises: it runs on the way to the task's own outcome, which it must not change.
         """
-        from airflow_provider_datameer.outcome import summarize
+        from airflow_provider_datameer.operators.outcome import summarize
 
         url = (self.datameer_run or {}).get("job_url")
         if url is None:
@@ -142,13 +142,13 @@ class DatameerWaitMixin:
 
     def finish_event(self, event: Any, *, soft_fail: bool = False) -> dict[str, Any]:
         """Validate a trigger event (``execute_complete``) and turn it into the task's outcome."""
-        from airflow_provider_datameer.verdict import Verdict
+        from airflow_provider_datameer.core.verdict import Verdict
 
         return self.finish(Verdict.from_event(event), soft_fail=soft_fail)
 
     def stop_run(self, settings: WaitSettings, *, by_id: bool = False) -> StopOutcome:
         """Stop the settings' execution if it is the job's and still active (see ``procedures.stop``)."""
-        from airflow_provider_datameer.procedures import stop
+        from airflow_provider_datameer.core.procedures import stop
 
         outcome = self.hook.run(stop(settings, self.hook.config, self.log, by_id=by_id))
         if outcome.stopped:

@@ -83,8 +83,9 @@ class WaitSettings:
     :param max_consecutive_errors: failed polls in a row (after each request's own retries) before giving up.
     :param stop_on_kill: stop the Datameer run when the task is killed (trigger kill path, Airflow 3.3+).
     :param deferred_at: epoch seconds the task deferred from a worker; a terminal event is held until
-        ``settle_seconds`` after it (:mod:`airflow_provider_datameer.settle`). ``None``: no worker exit to wait for.
-    :param end_from_trigger: the trigger ends the task itself (:mod:`airflow_provider_datameer.worker_free`);
+        ``settle_seconds`` after it (the defer-race hold, ``triggers/defer_hold.py``). ``None``: no worker exit
+        to wait for.
+    :param end_from_trigger: the trigger ends the task itself (:mod:`airflow_provider_datameer.triggers.worker_free`);
         ``soft_fail`` then skips it on timeout.
     """
 

@@ -17,7 +17,7 @@ import asyncio
 import time
 from typing import Any
 
-from airflow_provider_datameer.settings import DEFAULT_SETTLE_SECONDS  # chosen with benchmarks/defer_race.py
+from airflow_provider_datameer.core.wait_settings import DEFAULT_SETTLE_SECONDS  # chosen with benchmarks/defer_race.py
 
 
 def settle_seconds() -> float:

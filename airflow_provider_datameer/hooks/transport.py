@@ -1,4 +1,4 @@
-"""Thin transports: move bytes between :mod:`airflow_provider_datameer.api` and Datameer, within bounds.
+"""Thin transports: move bytes between :mod:`airflow_provider_datameer.core.endpoints` and Datameer, within bounds.
 
 Every request has one total deadline (connect, headers and body together) equal to the connection's
 ``timeout``, however slowly the server trickles its answer, and a cap on the response size counted after
@@ -30,9 +30,9 @@ from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.api import Request, Response
-from airflow_provider_datameer.config import DatameerConnectionConfig
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core.connection import DatameerConnectionConfig
+from airflow_provider_datameer.core.endpoints import Request, Response
+from airflow_provider_datameer.core.errors import (
     DatameerConnectionSettingsError,
     DatameerError,
     DatameerResponseTooLargeError,
@@ -42,7 +42,7 @@ from airflow_provider_datameer.errors import (
     DatameerUnexpectedResponseError,
     clip,
 )
-from airflow_provider_datameer.responses import read_response
+from airflow_provider_datameer.core.responses import read_response
 
 if TYPE_CHECKING:
     import aiohttp

@@ -1,12 +1,12 @@
 """The one place that decides what is retried and how long to wait, as a sans-I/O procedure.
 
-Retried: :class:`~airflow_provider_datameer.errors.DatameerTransientError` (connection failures,
+Retried: :class:`~airflow_provider_datameer.core.errors.DatameerTransientError` (connection failures,
 timeouts, 429, 5xx). A command that starts a run (``Endpoint.idempotent`` false) is retried only when the
 server cannot have acted on it (connection refused, 429, 503), so a timeout after sending a trigger never
 starts a second run. Waits grow exponentially with jitter and honour ``Retry-After``.
 
-:func:`retried` yields the request, and a :class:`~airflow_provider_datameer.procedure.Sleep` before each
-repeat; the drivers of :mod:`airflow_provider_datameer.procedure` run it on either transport. A request
+:func:`retried` yields the request, and a :class:`~airflow_provider_datameer.core.steps.Sleep` before each
+repeat; the drivers of :mod:`airflow_provider_datameer.core.steps` run it on either transport. A request
 that succeeds at once costs one generator step.
 """
 
@@ -16,10 +16,10 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_datameer.api import Endpoint, Request
-from airflow_provider_datameer.config import RetryPolicy
-from airflow_provider_datameer.errors import DatameerTransientError
-from airflow_provider_datameer.procedure import Procedure, Send, Sleep
+from airflow_provider_datameer.core.connection import RetryPolicy
+from airflow_provider_datameer.core.endpoints import Endpoint, Request
+from airflow_provider_datameer.core.errors import DatameerTransientError
+from airflow_provider_datameer.core.steps import Procedure, Send, Sleep
 
 UNSAFE_TO_REPEAT_HINT = (
     "Not retried: Datameer may have started the run already. Check the job's status before starting it "

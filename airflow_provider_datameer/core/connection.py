@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_datameer.api import Endpoint, resolve_endpoints
-from airflow_provider_datameer.errors import clip
-from airflow_provider_datameer.templates import template_fields
+from airflow_provider_datameer.core.endpoints import Endpoint, resolve_endpoints
+from airflow_provider_datameer.core.errors import clip
+from airflow_provider_datameer.core.templates import template_fields
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_datameer import models
-from airflow_provider_datameer.api import Request
-from airflow_provider_datameer.errors import (
+from airflow_provider_datameer.core import models
+from airflow_provider_datameer.core.endpoints import Request
+from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
     DatameerError,
     DatameerNotFoundError,
@@ -75,7 +75,7 @@ class _Answer:
 def read_response(request: Request, http_status: int, headers: Mapping[str, str], body: bytes) -> Any:
     """Check one response and return the command's typed result (``None`` for empty-body commands).
 
-    Raises the :mod:`~airflow_provider_datameer.errors` subclass that says what went wrong. Looks at both
+    Raises the :mod:`~airflow_provider_datameer.core.errors` subclass that says what went wrong. Looks at both
     the HTTP code and the body, because Datameer's ``"status": "failure"`` may come with any code.
     """
     answer = _Answer(request, http_status, headers, body)

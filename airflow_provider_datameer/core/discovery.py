@@ -1,6 +1,6 @@
 """Which Datameer commands a server has, found with requests that cannot start, stop or delete anything.
 
-Part of the Datameer core (it knows URLs and bodies), sans-I/O like :mod:`~airflow_provider_datameer.api`:
+Part of the Datameer core (it knows URLs and bodies), sans-I/O like :mod:`~airflow_provider_datameer.core.endpoints`:
 :func:`plan` says which requests to send, :func:`judge` reads one answer, :func:`report` adds the server
 version check and the fix for each missing command. :func:`discover` runs the plan through
 ``DatameerHook.exchange`` (one attempt per request, no retry). docs/datameer-api.md lists the requests.
@@ -26,10 +26,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from airflow_provider_datameer.api import DEFAULT_ENDPOINTS, V2_COMMANDS, Endpoint, Request, Response, build_request
-from airflow_provider_datameer.errors import DatameerAuthError, DatameerError, clip
-from airflow_provider_datameer.models import ShapeError, parse_server_version
-from airflow_provider_datameer.responses import header, is_failure_body, page_text
+from airflow_provider_datameer.core.endpoints import (
+    DEFAULT_ENDPOINTS,
+    V2_COMMANDS,
+    Endpoint,
+    Request,
+    Response,
+    build_request,
+)
+from airflow_provider_datameer.core.errors import DatameerAuthError, DatameerError, clip
+from airflow_provider_datameer.core.models import ShapeError, parse_server_version
+from airflow_provider_datameer.core.responses import header, is_failure_body, page_text
 
 #: An identifier no Datameer has: within Java's ``int`` range, so no server rejects it as malformed (a
 #: JAX-RS parameter that fails to convert is a 404, which would look like a missing route).
@@ -369,8 +376,8 @@ def report(findings: Iterable[Finding], version: str | None) -> Report:
 def discover(hook: Any) -> Report:
     """Probe every command of ``hook``'s endpoint table once through ``hook.exchange`` (no retry).
 
-    Raises the :class:`~airflow_provider_datameer.errors.DatameerError` of the first request when the
-    server cannot be reached, and :class:`~airflow_provider_datameer.errors.DatameerAuthError` when it
+    Raises the :class:`~airflow_provider_datameer.core.errors.DatameerError` of the first request when the
+    server cannot be reached, and :class:`~airflow_provider_datameer.core.errors.DatameerAuthError` when it
     refuses the credentials; everything else is a finding.
     """
     exchange: Callable[[Request], Response] = hook.exchange

@@ -1,8 +1,8 @@
 """Waiting for one Datameer execution: the decisions, with no I/O and no clock of their own.
 
 :class:`ExecutionWatch` says which request to make next (:meth:`~ExecutionWatch.next_request`), takes what
-came back (:meth:`~ExecutionWatch.take`) and answers with a :class:`~airflow_provider_datameer.verdict.Verdict`
-once the wait is over. :mod:`airflow_provider_datameer.procedures` wraps it into the wait procedure that
+came back (:meth:`~ExecutionWatch.take`) and answers with a :class:`~airflow_provider_datameer.core.verdict.Verdict`
+once the wait is over. :mod:`airflow_provider_datameer.core.procedures` wraps it into the wait procedure that
 poke mode, the worker wait and the triggerer all run.
 
 Rules (docs/datameer-api.md and the README, "How Datameer statuses end a task"):
@@ -24,12 +24,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_datameer.api import GENERATIONS, Endpoint, Request, details_request
-from airflow_provider_datameer.errors import DatameerTransientError, clip
-from airflow_provider_datameer.models import ExecutionStatus, JobDetails
-from airflow_provider_datameer.settings import WaitSettings
-from airflow_provider_datameer.status import PENDING_STATES, TERMINAL_STATES, DatameerJobStatus, is_success
-from airflow_provider_datameer.verdict import Verdict, iso
+from airflow_provider_datameer.core.endpoints import GENERATIONS, Endpoint, Request, details_request
+from airflow_provider_datameer.core.errors import DatameerTransientError, clip
+from airflow_provider_datameer.core.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES, DatameerJobStatus, is_success
+from airflow_provider_datameer.core.verdict import Verdict, iso
+from airflow_provider_datameer.core.wait_settings import WaitSettings
 
 #: Estimates longer than this are not trusted for scheduling (a week).
 MAX_TRUSTED_ESTIMATE = 7 * 24 * 3600.0

@@ -12,9 +12,9 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from airflow_provider_datameer.errors import DatameerError
-from airflow_provider_datameer.identifiers import encode_job_ref, require_id
-from airflow_provider_datameer.templates import template_fields
+from airflow_provider_datameer.core.errors import DatameerError
+from airflow_provider_datameer.core.identifiers import encode_job_ref, require_id
+from airflow_provider_datameer.core.templates import template_fields
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ Airflow 3.3+ can start a deferrable task straight in the triggerer (``start_from
 creates the trigger from the operator's ``start_trigger_args`` and the triggerer renders the templated
 fields named there. The trigger can also end the task itself (``end_from_trigger``) with a
 ``TaskSuccessEvent`` (the XCom summary), ``TaskFailedEvent`` or ``TaskSkippedEvent``. This module holds what
-the sensor and the trigger need for that; the outcome rules are :func:`airflow_provider_datameer.outcome.decide`,
+the sensor and the trigger need for that; the outcome rules are :func:`airflow_provider_datameer.operators.outcome.decide`,
 the same as in a worker, so a task's outcome, message and summary never depend on where it ended.
 """
 
@@ -14,15 +14,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.identifiers import require_id
+from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.wait_settings import DEFER_TIMEOUT_MARGIN
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
-from airflow_provider_datameer.settings import DEFER_TIMEOUT_MARGIN
 
 if TYPE_CHECKING:
     from airflow.triggers.base import StartTriggerArgs, TriggerEvent
 
-    from airflow_provider_datameer.settings import WaitSettings
-    from airflow_provider_datameer.verdict import Verdict
+    from airflow_provider_datameer.core.verdict import Verdict
+    from airflow_provider_datameer.core.wait_settings import WaitSettings
 
 #: The first Airflow whose triggerer renders a start-from-trigger task's templated fields (apache/airflow#53063)
 #: and routes a failure sent by a trigger to the task's retries; the only versions this feature is tested on.
@@ -151,8 +151,8 @@ async def end_event(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool) -
     from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
     from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent
 
-    from airflow_provider_datameer.errors import DatameerError
-    from airflow_provider_datameer.outcome import decide, details_unreadable, needs_details
+    from airflow_provider_datameer.core.errors import DatameerError
+    from airflow_provider_datameer.operators.outcome import decide, details_unreadable, needs_details
 
     details = None
     if needs_details(verdict):
