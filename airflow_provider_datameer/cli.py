@@ -23,8 +23,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from airflow_provider_datameer.core.wait_settings import DEFAULT_CONN_ID
+
 PROG = "python -m airflow_provider_datameer"
-DEFAULT_CONN_ID = "datameer_default"
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Option:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class CommandResult:
     """What a command found: ``data`` for ``--output json``, ``rows`` (or ``lines``) for the table."""
 
     ok: bool
@@ -49,12 +50,12 @@ class Outcome:
 class Command:
     name: str
     help: str
-    run: Callable[[Any, argparse.Namespace], Outcome]
+    run: Callable[[Any, argparse.Namespace], CommandResult]
     options: tuple[Option, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------- commands
-def _check(hook: Any, args: argparse.Namespace) -> Outcome:
+def _check(hook: Any, args: argparse.Namespace) -> CommandResult:
     from airflow_provider_datameer.core.discovery import discover
 
     report = discover(hook)
@@ -65,54 +66,61 @@ def _check(hook: Any, args: argparse.Namespace) -> Outcome:
     lines = [f"Datameer {report.server_version or '(version unknown)'}"]
     lines += [f"warning: {text}" for text in report.warnings]
     lines += [f"fix: {text}" for text in report.fixes]
-    return Outcome(report.complete, report.to_dict(), rows, lines)
+    return CommandResult(report.complete, report.to_dict(), rows, lines)
 
 
-def _status(hook: Any, args: argparse.Namespace) -> Outcome:
+def _status(hook: Any, args: argparse.Namespace) -> CommandResult:
     status = _plain(hook.get_job_status(args.job))
-    return Outcome(True, status, [status])
+    return CommandResult(True, status, [status])
 
 
-def _history(hook: Any, args: argparse.Namespace) -> Outcome:
+def _history(hook: Any, args: argparse.Namespace) -> CommandResult:
     entries = [_plain(e) for e in hook.get_job_history(args.configuration_id, start=args.start, length=args.length)]
-    return Outcome(True, entries, entries, [] if entries else ["no executions"])
+    return CommandResult(True, entries, entries, [] if entries else ["no executions"])
 
 
-def _active(hook: Any, args: argparse.Namespace) -> Outcome:
+def _active(hook: Any, args: argparse.Namespace) -> CommandResult:
     jobs = [_plain(j) for j in hook.list_active_jobs()]
-    return Outcome(True, jobs, jobs, [] if jobs else ["no active executions"])
+    return CommandResult(True, jobs, jobs, [] if jobs else ["no active executions"])
 
 
-def _trigger(hook: Any, args: argparse.Namespace) -> Outcome:
+def _trigger(hook: Any, args: argparse.Namespace) -> CommandResult:
+    from airflow_provider_datameer.core.verdict import WaitEnd, status_name
+
     started = hook.trigger_job(args.job)
     data: dict[str, Any] = {"job": args.job, **_plain(started)}
     if not args.wait:
-        return Outcome(True, data, [data])
+        return CommandResult(True, data, [data])
     verdict = wait_for_execution(
         hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
     )
-    if verdict.status == "timeout":
+    if verdict.status is WaitEnd.TIMEOUT:
         raise CommandError(
             f"execution {started.execution_id} of job {args.job} has not finished within {args.timeout:g} s (last "
             f"status {verdict.job_status or 'not visible yet'}); it keeps running: stop it with `{PROG} stop "
             f"{args.job} --execution-id {started.execution_id}` or wait longer with --timeout"
         )
-    data["status"] = verdict.job_status
-    passed = verdict.status == "success"
-    return Outcome(passed, data, [data], [] if passed else [verdict.message])
+    data["status"] = status_name(verdict.job_status)
+    passed = verdict.status is WaitEnd.SUCCESS
+    return CommandResult(passed, data, [data], [] if passed else [verdict.message])
 
 
-def _stop(hook: Any, args: argparse.Namespace) -> Outcome:
+def _stop(hook: Any, args: argparse.Namespace) -> CommandResult:
     """The operators' stop procedure: a named execution is stopped only if it is the job's (by id)."""
     from airflow_provider_datameer.core.procedures import stop
 
     settings = _settings(hook, args.job).bind(args.job, args.execution_id, owned=False)
-    outcome = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
-    if outcome.refused:
-        raise CommandError(f"{outcome.message} Nothing was stopped.")
-    status = outcome.status.value if outcome.status else None
-    data = {"job": args.job, "execution_id": outcome.execution_id, "status_before": status, "stopped": outcome.stopped}
-    return Outcome(True, data, [data], [] if outcome.stopped else [outcome.message])
+    stopped_run = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
+    if stopped_run.refused:
+        raise CommandError(f"{stopped_run.message} Nothing was stopped.")
+    status = stopped_run.status.value if stopped_run.status else None
+    data = {
+        "job": args.job,
+        "execution_id": stopped_run.execution_id,
+        "status_before": status,
+        "stopped": stopped_run.stopped,
+    }
+    return CommandResult(True, data, [data], [] if stopped_run.stopped else [stopped_run.message])
 
 
 def wait_for_execution(hook: Any, job: str, execution_id: int | None, *, timeout: float, poll_interval: float) -> Any:
@@ -151,11 +159,10 @@ def _plain(value: Any) -> Any:
 
 def _seconds(text: str) -> float:
     """An argparse type: a positive, finite number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
+    from airflow_provider_datameer.core.numbers import seconds
+
+    value = seconds(text, text=True)
+    if value is None or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
 
@@ -233,12 +240,12 @@ def execute(command: Command, args: argparse.Namespace, out: Any = None, err: An
     out, err = out or sys.stdout, err or sys.stderr
     try:
         with _airflow_kept_quiet():
-            outcome = command.run(_command_line_hook(args.conn_id), args)
+            result = command.run(_command_line_hook(args.conn_id), args)
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
         return 1
-    print(render(outcome, args.output), file=out)
-    return 0 if outcome.ok else 1
+    print(render(result, args.output), file=out)
+    return 0 if result.ok else 1
 
 
 def describe_failure(exc: BaseException, conn_id: str) -> str:
@@ -306,11 +313,11 @@ def _command_line_hook(conn_id: str) -> Any:
     return hook
 
 
-def render(outcome: Outcome, output: str) -> str:
+def render(result: CommandResult, output: str) -> str:
     if output == "json":
-        return json.dumps(outcome.data, indent=2, default=str)
-    parts = [_table(outcome.rows)] if outcome.rows else []
-    parts += outcome.lines
+        return json.dumps(result.data, indent=2, default=str)
+    parts = [_table(result.rows)] if result.rows else []
+    parts += result.lines
     return "\n".join(parts)
 
 

@@ -43,8 +43,6 @@ from airflow_provider_datameer.core.responses import header, is_failure_body, pa
 PROBE_ID = 2147483647
 #: The first Datameer version with the ``/api/`` commands (Job Status V2 and its siblings).
 V2_MINIMUM = (7, 2, 5)
-#: Commands that only read: probed with their own (GET) request.
-READ_ONLY = frozenset({"status_v1", "status_v2", "job_history", "job_details", "list_running", "license"})
 #: The command that also tells the server version; probed first.
 VERSION_COMMAND = "license"
 _UNKNOWN_PATH = "airflow-provider-datameer-probe-no-such-command"
@@ -168,7 +166,7 @@ def _probe(endpoints: Mapping[str, Endpoint], command: str) -> Probe:
     request = build_request(
         endpoints, command, job=PROBE_ID, configuration_id=PROBE_ID, execution_id=PROBE_ID, start=0, length=1
     )
-    if command in READ_ONLY and endpoint.method == "GET":
+    if not endpoint.changes_state and endpoint.method == "GET":
         return Probe(command, endpoint, request, own_method=True)
     if endpoint.method == "GET":
         return Probe(command, endpoint, None, own_method=False, note="not probed: its method is GET")

@@ -1,60 +1,107 @@
-"""The transport-free Datameer core: endpoint table, identifiers, request building, response checking.
+"""The endpoint table: one row per Datameer command, and the requests built from it.
 
-Nothing here opens a socket. The hook's sync (requests) and async (aiohttp) transports both call
-:func:`build_request` before sending and :func:`read_response` after receiving, so the two paths share
-every URL, every identifier rule and every error decision (the "sans-I/O" style of h11 and gidgethub).
+Each row says how to call the command (method, URL template), how to read its success body (the parser),
+whether it changes anything in Datameer, whether it may be repeated, and how sure we are of the URL. The
+hook's two transports send what :func:`build_request` builds and hand the answer to
+:func:`~airflow_provider_datameer.core.responses.read_response`, which parses it with the row's parser; so the
+sync and async paths share every URL, every identifier rule and every reading of a body (the "sans-I/O" style
+of h11 and gidgethub). Nothing here opens a socket.
 """
 
 from __future__ import annotations
 
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
-from airflow_provider_datameer.core.errors import DatameerError
+from airflow_provider_datameer.core import models
 from airflow_provider_datameer.core.identifiers import encode_job_ref, require_id
+from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.templates import template_fields
+
+#: A success body's parser: the decoded JSON and the request (job details name the execution asked for).
+Parser = Callable[[Any, "Request"], Any]
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One Datameer command: how to call it and how sure we are of the URL (see the README's limits).
+    """One Datameer command: how to call it, how to read its answer, and how sure we are of the URL.
 
     ``path`` is a template; its placeholders are ``{job}`` (file id, uuid or encoded path),
-    ``{configuration_id}``, ``{execution_id}``, ``{start}`` and ``{length}``.
-    ``idempotent`` is false for commands that start a run: those are never repeated once the server may
-    have received them.
+    ``{configuration_id}``, ``{execution_id}``, ``{start}`` and ``{length}``. ``parser`` turns the decoded
+    success body into the command's typed result (``None``: the body is returned as decoded).
+    ``changes_state`` is true for commands that start, stop or delete something: ``check`` never sends them.
+    ``idempotent`` is false for commands that start a run: those are never repeated once the server may have
+    received them. ``empty_body_ok``: an empty success body is the documented answer.
     """
 
     command: str
     method: str
     path: str
     confidence: str
+    parser: Parser | None = None
+    changes_state: bool = False
     idempotent: bool = True
     empty_body_ok: bool = False
 
 
+def _body(parse: Callable[[Any], Any]) -> Parser:
+    """A parser that needs only the body."""
+    return lambda data, _request: parse(data)
+
+
 _V2 = "/api/job-execution/{job}"
+_TRIGGER_V2 = _body(models.parse_trigger_v2)
 DEFAULT_ENDPOINTS: Mapping[str, Endpoint] = {
     e.command: e
     for e in (
-        Endpoint("status_v1", "GET", "/rest/job-configuration/job-status/{configuration_id}", "documented"),
-        Endpoint("status_v2", "GET", f"{_V2}/status", "documented (Datameer >= 7.2.5)"),
+        Endpoint(
+            "status_v1",
+            "GET",
+            "/rest/job-configuration/job-status/{configuration_id}",
+            "documented",
+            _body(models.parse_status_v1),
+        ),
+        Endpoint("status_v2", "GET", f"{_V2}/status", "documented (Datameer >= 7.2.5)", _body(models.parse_status_v2)),
         Endpoint(
             "job_history",
             "GET",
             "/rest/job-configuration/job-history/{configuration_id}?start={start}&length={length}",
             "documented",
+            _body(models.parse_history),
         ),
-        Endpoint("job_details", "GET", "/rest/job-execution/job-details/{execution_id}", "documented"),
-        Endpoint("list_running", "GET", "/rest/jobs/list-running", "documented + client code"),
-        Endpoint("trigger_v2", "POST", f"{_V2}/trigger", "inferred URL, documented body", idempotent=False),
+        Endpoint(
+            "job_details",
+            "GET",
+            "/rest/job-execution/job-details/{execution_id}",
+            "documented",
+            lambda data, request: models.parse_job_details(data, request.execution_id),
+        ),
+        Endpoint(
+            "list_running",
+            "GET",
+            "/rest/jobs/list-running",
+            "documented + client code",
+            _body(models.parse_active_jobs),
+        ),
+        Endpoint(
+            "trigger_v2",
+            "POST",
+            f"{_V2}/trigger",
+            "inferred URL, documented body",
+            _TRIGGER_V2,
+            changes_state=True,
+            idempotent=False,
+        ),
         Endpoint(
             "trigger_v1",
             "POST",
             "/rest/job-execution?configuration={configuration_id}",
             "client code",
+            _body(models.parse_trigger_v1),
+            changes_state=True,
             idempotent=False,
             empty_body_ok=True,
         ),
@@ -63,14 +110,24 @@ DEFAULT_ENDPOINTS: Mapping[str, Endpoint] = {
             "POST",
             f"{_V2}/sequential-trigger",
             "assumption: queues a run behind the active one",
+            _TRIGGER_V2,
+            changes_state=True,
             idempotent=False,
         ),
-        Endpoint("stop_v2", "POST", f"{_V2}/stop", "inferred URL, documented empty body", empty_body_ok=True),
+        Endpoint(
+            "stop_v2",
+            "POST",
+            f"{_V2}/stop",
+            "inferred URL, documented empty body",
+            changes_state=True,
+            empty_body_ok=True,
+        ),
         Endpoint(
             "stop_v1",
             "POST",
             "/rest/job-execution/job-kill/{execution_id}",
             "client code",
+            changes_state=True,
             empty_body_ok=True,
         ),
         Endpoint(
@@ -78,9 +135,10 @@ DEFAULT_ENDPOINTS: Mapping[str, Endpoint] = {
             "DELETE",
             "/rest/data/{execution_id}",
             "assumption (client code): deletes one execution's result data",
+            changes_state=True,
             empty_body_ok=True,
         ),
-        Endpoint("license", "GET", "/rest/license-details", "documented"),
+        Endpoint("license", "GET", "/rest/license-details", "documented", _body(models.parse_server_version)),
     )
 }
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
@@ -206,9 +264,6 @@ class Generation:
         """The job's latest execution."""
         return build_request(endpoints, self.status, **{self.job_param: job_id})
 
-    def trigger_request(self, endpoints: Mapping[str, Endpoint], job_id: int | str) -> Request:
-        return build_request(endpoints, self.trigger, **{self.job_param: job_id})
-
     def stop_current_request(self, endpoints: Mapping[str, Endpoint], job_id: int | str) -> Request | None:
         """Stop the job's current run by naming the job (``None``: this generation has no such command)."""
         if self.stop_current is None:
@@ -218,8 +273,7 @@ class Generation:
     def file_id_of(self, job_id: int | str) -> int | None:
         """The file id that ``job_id`` is, when it is one (V2 and a numeric id); ``None`` for a uuid, a path,
         or a V1 configuration id. V2 status names the file only once the job has run."""
-        text = str(job_id).strip()
-        return int(text) if self.job_param == "job" and text.isdecimal() and text.isascii() else None
+        return whole_number(job_id) if self.job_param == "job" else None
 
     def check_job_id(self, job_id: object) -> None:
         """``ValueError`` unless ``job_id`` names a job in this generation (before any request is sent)."""
@@ -250,20 +304,3 @@ def kill_request(endpoints: Mapping[str, Endpoint], execution_id: int) -> Reques
 def history_request(endpoints: Mapping[str, Endpoint], configuration_id: int | str, length: int = 10) -> Request:
     """The newest ``length`` executions of a configuration (V1 job history, newest first)."""
     return build_request(endpoints, "job_history", configuration_id=configuration_id, start=0, length=length)
-
-
-__all__ = [
-    "DEFAULT_ENDPOINTS",
-    "GENERATIONS",
-    "DatameerError",
-    "Endpoint",
-    "Generation",
-    "Request",
-    "Response",
-    "build_request",
-    "details_request",
-    "encode_job_ref",
-    "kill_request",
-    "require_id",
-    "resolve_endpoints",
-]

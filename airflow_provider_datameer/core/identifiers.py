@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from airflow_provider_datameer.core.numbers import whole_number
+
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_PATH_LENGTH = 2048
 #: Servlet containers refuse request lines over 8 KiB; keep the encoded segment well below that.
@@ -63,8 +65,13 @@ def require_id(value: object, name: str) -> int:
     """Validate a configuration or execution id (int or digit string) and return it as an int."""
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
-        value = int(value.strip())
-    if not isinstance(value, int) or value < 0:
+    number = whole_number(value)
+    if number is None or number < 0:
         raise ValueError(f"{name} must be a non-negative integer (or digit string), got {value!r}")
-    return value
+    return number
+
+
+def pinned_execution_id(value: object) -> int | None:
+    """The execution id a task was given: ``None``, ``""`` and ``"None"`` (what an unset template renders to)
+    mean "not pinned"; anything else must be an execution id."""
+    return None if value in (None, "", "None") else require_id(value, "execution_id")

@@ -2,8 +2,8 @@
 
 Parsers are lenient where docs/datameer-api.md says Datameer varies (status spelling, the three date
 formats and their JDK variants, numbers sent as strings, absent or ``null`` keys) and strict about shape:
-a body of the wrong kind raises :class:`ShapeError`, which :mod:`airflow_provider_datameer.core.endpoints` turns into
-a :class:`~airflow_provider_datameer.core.errors.DatameerUnexpectedResponseError` naming the command.
+a body of the wrong kind raises :class:`ShapeError`, which :mod:`~airflow_provider_datameer.core.responses` turns
+into a :class:`~airflow_provider_datameer.core.errors.DatameerUnexpectedResponseError` naming the command.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.status import DatameerJobStatus
 
 
@@ -114,13 +115,10 @@ def _int_or_none(body: Mapping[str, Any], key: str) -> int | None:
     value = body.get(key)
     if value is None:
         return None
-    if isinstance(value, bool):
+    number = whole_number(value)
+    if number is None:
         raise ShapeError(f"'{key}' is {value!r}, expected an integer")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal() and value.strip().isascii():
-        return int(value)
-    raise ShapeError(f"'{key}' is {value!r}, expected an integer")
+    return number
 
 
 def _count(value: object) -> int:
@@ -346,43 +344,3 @@ def parse_server_version(body: object) -> ServerVersion:
         license_type=_text(data.get("LicenseType")),
         product_id=_text(data.get("ProductId")),
     )
-
-
-# ---------------------------------------------------------------------------------------------- lineage facts
-# What a run says about the data it moved, for lineage (docs/lineage.md). Datameer file paths in V1 JSON carry
-# an extension that names the job type (§5); job-details counters are IMPORT_* for imports (and, we assume, data
-# links and uploads) and EXPORT_* for exports; workbooks have none documented.
-_TYPE_BY_EXTENSION = {".imp": "import", ".lnk": "link", ".upl": "upload", ".wbk": "workbook", ".exp": "export"}
-#: Job types whose Datameer file is what the run reads (an input); every other type writes its file (an output).
-READING_JOB_TYPES = frozenset({"export"})
-
-
-def job_type_of(path: str | None = None, counters: Mapping[str, int] | None = None) -> str | None:
-    """The job type (``import``, ``link``, ``upload``, ``workbook``, ``export``) that a file path's extension or
-    the job-details counter names reveal; ``None`` when neither tells (inferred, not a documented field)."""
-    if path:
-        for extension, job_type in _TYPE_BY_EXTENSION.items():
-            if path.lower().endswith(extension):
-                return job_type
-    names = set(counters or ())
-    if any(name.startswith("EXPORT_") for name in names):
-        return "export"
-    if any(name.startswith("IMPORT_") for name in names):
-        return "import"
-    return None
-
-
-def rows_and_bytes(
-    job_type: str | None, success_count: int | None, counters: Mapping[str, int]
-) -> tuple[int | None, int | None]:
-    """Records and bytes the run moved through its Datameer file, as job details tell them.
-
-    Records: ``successCount`` (records the run processed successfully), else ``EXPORT_RECORDS`` for an export or
-    ``IMPORT_RECORDS`` otherwise. Bytes: ``IMPORT_OUTPUT_BYTES`` (bytes written to the file) for writing jobs;
-    ``None`` for exports, whose ``EXPORT_BYTES`` count what reached the target, not what was read.
-    """
-    reading = job_type in READING_JOB_TYPES
-    rows = (
-        success_count if success_count is not None else counters.get("EXPORT_RECORDS" if reading else "IMPORT_RECORDS")
-    )
-    return rows, None if reading else counters.get("IMPORT_OUTPUT_BYTES")

@@ -46,10 +46,10 @@ def poll(
     """One poll (plus the job-details read it may call for at once); the verdict once the wait is over."""
     while True:
         try:
-            outcome: Any = yield from call(config, watch.next_request(config.endpoints), log)
+            answer: Any = yield from call(config, watch.next_request(config.endpoints), log)
         except (DatameerError, ValueError) as exc:
-            outcome = exc
-        verdict = watch.take(outcome, clock())
+            answer = exc
+        verdict = watch.take(answer, clock())
         if verdict is not None or not watch.details_due or watch.consecutive_errors:
             return verdict
 
@@ -72,7 +72,7 @@ def wait(
 
 
 @dataclass(frozen=True)
-class StopOutcome:
+class StopResult:
     """What a stop did: ``stopped`` when a stop command was sent; ``refused`` when ownership forbade it."""
 
     stopped: bool
@@ -85,7 +85,7 @@ class StopOutcome:
 
 def stop(
     settings: WaitSettings, config: DatameerConnectionConfig, log: Any, *, by_id: bool = False
-) -> Procedure[StopOutcome]:
+) -> Procedure[StopResult]:
     """Stop the settings' execution (or, with none pinned, the job's current run) if it is the job's and active.
 
     The job's own current run is stopped by the V2 stop where there is one (unless ``by_id``); any other
@@ -115,12 +115,12 @@ def stop(
             return _refused_or_idle(settings, latest, target)
     if current.status in TERMINAL_STATES or current.status is DatameerJobStatus.NONE:
         ended = f"execution {target} had already ended ({current.status.value}); nothing to stop"
-        return StopOutcome(False, ended, target, current.status, file_id=latest.file_id)
+        return StopResult(False, ended, target, current.status, file_id=latest.file_id)
     current_run = target == latest.execution_id and not by_id
     request = generation.stop_current_request(config.endpoints, job) if current_run else None
     yield from call(config, request or kill_request(config.endpoints, target), log)
     stopped = f"the Datameer job (execution {target}) was stopped"
-    return StopOutcome(True, stopped, target, current.status, file_id=latest.file_id)
+    return StopResult(True, stopped, target, current.status, file_id=latest.file_id)
 
 
 def _names_job(details: ExecutionStatus | JobDetails, settings: WaitSettings, latest: ExecutionStatus) -> bool:
@@ -142,11 +142,11 @@ def _in_history(
     return any(entry.execution_id == execution_id for entry in entries)
 
 
-def _refused_or_idle(settings: WaitSettings, latest: ExecutionStatus, target: int | None) -> StopOutcome:
+def _refused_or_idle(settings: WaitSettings, latest: ExecutionStatus, target: int | None) -> StopResult:
     if target is None:
-        return StopOutcome(False, f"Datameer job {settings.job_id} has never run; nothing to stop", None, latest.status)
+        return StopResult(False, f"Datameer job {settings.job_id} has never run; nothing to stop", None, latest.status)
     shown = "has never run" if latest.execution_id is None else f"shows execution {latest.execution_id}"
-    return StopOutcome(
+    return StopResult(
         False,
         f"Refusing to stop execution {target}: Datameer job {settings.job_id} {shown}, and nothing Datameer "
         f"returns says execution {target} belongs to it. To stop it on purpose, name its own job, or call "

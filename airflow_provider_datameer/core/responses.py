@@ -11,12 +11,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from airflow_provider_datameer.core import models
 from airflow_provider_datameer.core.endpoints import Request
 from airflow_provider_datameer.core.errors import (
     DatameerAuthError,
@@ -26,19 +25,8 @@ from airflow_provider_datameer.core.errors import (
     DatameerTransientError,
     DatameerUnexpectedResponseError,
 )
+from airflow_provider_datameer.core.models import ShapeError
 
-#: The parser of each command's success body; commands with an empty success body have none.
-_PARSERS: Mapping[str, Callable[[Any, Request], Any]] = {
-    "status_v1": lambda data, _: models.parse_status_v1(data),
-    "status_v2": lambda data, _: models.parse_status_v2(data),
-    "job_history": lambda data, _: models.parse_history(data),
-    "job_details": lambda data, request: models.parse_job_details(data, request.execution_id),
-    "list_running": lambda data, _: models.parse_active_jobs(data),
-    "trigger_v1": lambda data, _: models.parse_trigger_v1(data),
-    "trigger_v2": lambda data, _: models.parse_trigger_v2(data),
-    "trigger_sequential": lambda data, _: models.parse_trigger_v2(data),
-    "license": lambda data, _: models.parse_server_version(data),
-}
 SNIPPET = 200
 # 503 and 429 say the server did not take the request on; other 5xx may come after it acted.
 _NOT_PROCESSED = frozenset({429, 503})
@@ -180,12 +168,12 @@ def _result(answer: _Answer) -> Any:
         raise DatameerUnexpectedResponseError("the response body is empty", http_status=answer.status, **context)
     if answer.decode_problem:
         raise DatameerUnexpectedResponseError(answer.decode_problem, http_status=answer.status, **context)
-    parser = _PARSERS.get(request.command)
+    parser = request.endpoint.parser
     if parser is None:
         return answer.data
     try:
         return parser(answer.data, request)
-    except models.ShapeError as exc:
+    except ShapeError as exc:
         raise DatameerUnexpectedResponseError(
             f"unexpected response shape ({exc}): {snippet(answer.body)}", http_status=answer.status, **context
         ) from None

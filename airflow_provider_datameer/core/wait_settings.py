@@ -9,14 +9,17 @@ Pure: no Airflow and no I/O, so DAG files pay nothing for it.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import timedelta
 from typing import Any
+
+from airflow_provider_datameer.core.numbers import seconds
 
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_CONSECUTIVE_ERRORS = 5
 DEFAULT_NO_EXECUTION_GRACE = 120.0
+#: The Airflow connection a task, the hook and the command line use unless told otherwise.
 DEFAULT_CONN_ID = "datameer_default"
 #: Shorter intervals would poll Datameer in a busy loop (and monopolise a triggerer's event loop).
 MIN_POLL_INTERVAL = 0.1
@@ -41,7 +44,7 @@ def check_seconds(value: object, name: str, *, minimum: float = 0.0, optional: b
     """``value`` as finite seconds in ``[minimum, MAX_SECONDS]``; ``ValueError`` naming ``name`` otherwise."""
     if value is None and optional:
         return None
-    number = _number(value)
+    number = seconds(value)
     if number is None or not minimum <= number <= MAX_SECONDS:
         floor = f"at least {minimum:g}" if minimum else "non-negative"
         raise ValueError(
@@ -56,13 +59,6 @@ def check_interval(value: object, name: str) -> float:
     checked = check_seconds(value, name, minimum=MIN_POLL_INTERVAL)
     assert checked is not None
     return checked
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)
@@ -109,14 +105,18 @@ class WaitSettings:
     soft_fail: bool = False
 
     def __post_init__(self) -> None:
-        check_interval(self.poll_interval, "poll_interval")
-        check_interval(self.min_poll_interval, "min_poll_interval")
-        check_seconds(self.timeout, "timeout", optional=True)
-        check_seconds(self.no_execution_grace, "no_execution_grace", optional=True)
-        check_seconds(self.settle_seconds, "settle_seconds")
+        checked = {
+            "poll_interval": check_interval(self.poll_interval, "poll_interval"),
+            "min_poll_interval": check_interval(self.min_poll_interval, "min_poll_interval"),
+            "timeout": check_seconds(self.timeout, "timeout", optional=True),
+            "no_execution_grace": check_seconds(self.no_execution_grace, "no_execution_grace", optional=True),
+            "settle_seconds": check_seconds(self.settle_seconds, "settle_seconds"),
+        }
+        for name, value in checked.items():  # a timedelta is kept as the seconds it is (JSON-safe kwargs)
+            object.__setattr__(self, name, value)
         for name in ("deadline", "waiting_since", "deferred_at"):
             value = getattr(self, name)
-            if value is not None and _number(value) is None:
+            if value is not None and (isinstance(value, timedelta) or seconds(value) is None):
                 raise ValueError(f"{name} must be epoch seconds, got {value!r}")
         errors = self.max_consecutive_errors
         if isinstance(errors, bool) or not isinstance(errors, int) or not 1 <= errors <= MAX_CONSECUTIVE_ERRORS_LIMIT:

@@ -27,8 +27,9 @@ from typing import Any
 from airflow_provider_datameer.core.endpoints import GENERATIONS, Endpoint, Request, details_request
 from airflow_provider_datameer.core.errors import DatameerTransientError, clip
 from airflow_provider_datameer.core.models import ExecutionStatus, JobDetails
+from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES, DatameerJobStatus, is_success
-from airflow_provider_datameer.core.verdict import Verdict, iso
+from airflow_provider_datameer.core.verdict import Verdict, WaitEnd, iso
 from airflow_provider_datameer.core.wait_settings import WaitSettings
 
 #: Estimates longer than this are not trusted for scheduling (a week).
@@ -81,22 +82,22 @@ class ExecutionWatch:
             return details_request(endpoints, self.execution_id)
         return self.generation.status_request(endpoints, self.settings.job_id)
 
-    def take(self, outcome: ExecutionStatus | JobDetails | Exception, now: float) -> Verdict | None:
+    def take(self, answer: ExecutionStatus | JobDetails | Exception, now: float) -> Verdict | None:
         """Take a poll's result or error; return the verdict once the wait is over, else ``None``."""
-        if isinstance(outcome, Exception):
-            return self._failed(outcome)
+        if isinstance(answer, Exception):
+            return self._failed(answer)
         self.consecutive_errors = 0
-        if isinstance(outcome, JobDetails):
-            return self._observe_details(outcome, now)
-        return self._observe_status(outcome, now)
+        if isinstance(answer, JobDetails):
+            return self._observe_details(answer, now)
+        return self._observe_status(answer, now)
 
     def error(self, message: str) -> Verdict:
         """End the wait with an error the watch did not see itself (e.g. a broken connection)."""
-        return self._verdict("error", None, message)
+        return self._verdict(WaitEnd.ERROR, None, message)
 
     def timed_out(self, timeout_description: str) -> Verdict:
-        seen = self.last_status.status.value if self.last_status else None
-        return self._verdict("timeout", seen, f"Timed out {timeout_description} waiting for {self.what}")
+        seen = self.last_status.status if self.last_status else None
+        return self._verdict(WaitEnd.TIMEOUT, seen, f"Timed out {timeout_description} waiting for {self.what}")
 
     def delay(self, poll_interval: float, now: float, *, floor: float = 1.0) -> float:
         """Seconds until the next poll: 0 when job details are due at once, else the interval, shortened to
@@ -120,7 +121,7 @@ class ExecutionWatch:
     def _failed(self, exc: Exception) -> Verdict | None:
         """Transient failures are tolerated up to ``max_consecutive_errors`` in a row; others end the wait."""
         if not isinstance(exc, DatameerTransientError):
-            return self._verdict("error", None, f"Cannot check Datameer job {self.job_id}: {exc}")
+            return self._verdict(WaitEnd.ERROR, None, f"Cannot check Datameer job {self.job_id}: {exc}")
         self.consecutive_errors += 1
         budget = self.settings.max_consecutive_errors
         if self.consecutive_errors < budget:
@@ -129,7 +130,7 @@ class ExecutionWatch:
             )
             return None
         return self._verdict(
-            "error",
+            WaitEnd.ERROR,
             None,
             f"Datameer was unreachable or failing for {self.consecutive_errors} polls in a row; last error: {exc}",
         )
@@ -161,19 +162,19 @@ class ExecutionWatch:
     def _no_execution(self, now: float) -> Verdict | None:
         """The job's status says it never ran."""
         if self._seen:
-            return self._lost(DatameerJobStatus.NONE.value, "its status now says it has never run")
+            return self._lost(DatameerJobStatus.NONE, "its status now says it has never run")
         if not self._grace_over(now):
             return None
         if self.execution_id is None:
             return self._verdict(
-                "error",
-                DatameerJobStatus.NONE.value,
+                WaitEnd.ERROR,
+                DatameerJobStatus.NONE,
                 f"No execution of Datameer job {self.job_id} appeared within {self.settings.no_execution_grace:g} s",
             )
         if not self.owned:
             return self._verdict(
-                "error",
-                DatameerJobStatus.NONE.value,
+                WaitEnd.ERROR,
+                DatameerJobStatus.NONE,
                 f"Datameer job {self.job_id} has never run, so execution {self.execution_id} is not one of its "
                 f"executions: check that job_id and execution_id name the same job",
             )
@@ -190,16 +191,16 @@ class ExecutionWatch:
             self._switch_to_details()
             return None
         return self._verdict(
-            "error",
+            WaitEnd.ERROR,
             None,
             f"Datameer job {self.job_id}'s latest execution is {latest}; execution {self.execution_id} did not "
             f"appear in its status within {self.settings.no_execution_grace:g} s, so it is not one of the job's "
             "executions as far as Datameer shows: check that job_id and execution_id name the same job",
         )
 
-    def _lost(self, job_status: str | None, why: str) -> Verdict:
+    def _lost(self, job_status: DatameerJobStatus | None, why: str) -> Verdict:
         return self._verdict(
-            "error",
+            WaitEnd.ERROR,
             job_status,
             f"Datameer no longer knows execution {self.execution_id} of job {self.job_id}: {why} (was Datameer "
             "restarted or its job history cleared?). Its outcome is unknown; check the job in Datameer.",
@@ -223,13 +224,13 @@ class ExecutionWatch:
 
     def _details_name_another_job(self, details: JobDetails) -> Verdict | None:
         if self.settings.api_version == 1:
-            named, ours, kind = details.configuration_id, _as_int(self.job_id), "configuration"
+            named, ours, kind = details.configuration_id, whole_number(self.job_id), "configuration"
         else:
-            named, ours, kind = details.file_id, self.file_id or _as_int(self.job_id), "file"
+            named, ours, kind = details.file_id, self.file_id or whole_number(self.job_id), "file"
         if named is None or ours is None or named == ours:
             return None
         return self._verdict(
-            "error",
+            WaitEnd.ERROR,
             None,
             f"Datameer execution {self.execution_id} belongs to {kind} {named}, not to job {self.job_id} "
             f"({kind} {ours}): check that job_id and execution_id name the same job",
@@ -270,10 +271,10 @@ class ExecutionWatch:
         )
         source = seen or details
         return Verdict(
-            "success" if passed else "error",
+            WaitEnd.SUCCESS if passed else WaitEnd.ERROR,
             self.job_id,
             self.execution_id,
-            status.value,
+            status,
             f"{self.what} ended {status.value}{policy}",
             file_id=seen.file_id if seen else self.file_id,
             start_time=iso(source.start_time if source else None),
@@ -313,9 +314,5 @@ class ExecutionWatch:
             parts.append(f"about {seen.estimate_seconds:g} s left")
         log(", ".join(parts))
 
-    def _verdict(self, outcome: str, job_status: str | None, message: str) -> Verdict:
-        return Verdict(outcome, self.job_id, self.execution_id, job_status, message, file_id=self.file_id)
-
-
-def _as_int(value: str) -> int | None:
-    return int(value) if value.isdecimal() and value.isascii() else None
+    def _verdict(self, end: WaitEnd, job_status: DatameerJobStatus | None, message: str) -> Verdict:
+        return Verdict(end, self.job_id, self.execution_id, job_status, message, file_id=self.file_id)

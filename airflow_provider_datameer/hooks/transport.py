@@ -42,6 +42,7 @@ from airflow_provider_datameer.core.errors import (
     DatameerUnexpectedResponseError,
     clip,
 )
+from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.responses import read_response
 
 if TYPE_CHECKING:
@@ -157,8 +158,7 @@ def _too_large(request: Request, config: DatameerConnectionConfig, declared: int
 
 def _declared_length(headers: Any) -> int | None:
     """The ``Content-Length`` a response announces (a bad one is left to the HTTP library to refuse)."""
-    value = (headers.get("Content-Length") or "").strip()
-    return int(value) if 0 < len(value) <= 18 and value.isascii() and value.isdigit() else None
+    return whole_number(headers.get("Content-Length") or "")
 
 
 # ---------------------------------------------------------------------------------------------- sync

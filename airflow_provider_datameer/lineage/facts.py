@@ -12,9 +12,45 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_datameer.core.models import READING_JOB_TYPES, job_type_of, rows_and_bytes
-
 SCHEME = "datameer"
+
+# What a run says about the data it moved, for lineage (docs/lineage.md). Datameer file paths in V1 JSON carry
+# an extension that names the job type (§5); job-details counters are IMPORT_* for imports (and, we assume, data
+# links and uploads) and EXPORT_* for exports; workbooks have none documented.
+_TYPE_BY_EXTENSION = {".imp": "import", ".lnk": "link", ".upl": "upload", ".wbk": "workbook", ".exp": "export"}
+#: Job types whose Datameer file is what the run reads (an input); every other type writes its file (an output).
+READING_JOB_TYPES = frozenset({"export"})
+
+
+def job_type_of(path: str | None = None, counters: Mapping[str, int] | None = None) -> str | None:
+    """The job type (``import``, ``link``, ``upload``, ``workbook``, ``export``) that a file path's extension or
+    the job-details counter names reveal; ``None`` when neither tells (inferred, not a documented field)."""
+    if path:
+        for extension, job_type in _TYPE_BY_EXTENSION.items():
+            if path.lower().endswith(extension):
+                return job_type
+    names = set(counters or ())
+    if any(name.startswith("EXPORT_") for name in names):
+        return "export"
+    if any(name.startswith("IMPORT_") for name in names):
+        return "import"
+    return None
+
+
+def rows_and_bytes(
+    job_type: str | None, success_count: int | None, counters: Mapping[str, int]
+) -> tuple[int | None, int | None]:
+    """Records and bytes the run moved through its Datameer file, as job details tell them.
+
+    Records: ``successCount`` (records the run processed successfully), else ``EXPORT_RECORDS`` for an export or
+    ``IMPORT_RECORDS`` otherwise. Bytes: ``IMPORT_OUTPUT_BYTES`` (bytes written to the file) for writing jobs;
+    ``None`` for exports, whose ``EXPORT_BYTES`` count what reached the target, not what was read.
+    """
+    reading = job_type in READING_JOB_TYPES
+    rows = (
+        success_count if success_count is not None else counters.get("EXPORT_RECORDS" if reading else "IMPORT_RECORDS")
+    )
+    return rows, None if reading else counters.get("IMPORT_OUTPUT_BYTES")
 
 
 def namespace_of(base_url: str) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, TaskDeferred
 
-from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.identifiers import pinned_execution_id
 from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES
 from airflow_provider_datameer.core.wait_settings import (
     DEFAULT_CONN_ID,
@@ -21,14 +21,19 @@ from airflow_provider_datameer.core.wait_settings import (
 )
 from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.operators.wait import DatameerWaitMixin, as_seconds, default_deferrable
+from airflow_provider_datameer.operators.wait import DatameerWaitMixin, default_deferrable
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.core.verdict import Verdict
 
 IfRunning = Literal["wait", "queue", "fail"]
-_ENDED = frozenset(status.value for status in TERMINAL_STATES)
 _IF_RUNNING = ("wait", "queue", "fail")
+
+
+def _refuse_queue_on_v1(if_running: str, api_version: int | None, why: str) -> None:
+    """``if_running='queue'`` starts a V2 sequential trigger, which the V1 API does not have."""
+    if if_running == "queue" and api_version == 1:
+        raise ValueError(f"if_running='queue' needs the V2 sequential trigger; {why}")
 
 
 class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOperator):
@@ -81,10 +86,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         if if_running not in _IF_RUNNING:
             raise ValueError(f"if_running must be one of {', '.join(_IF_RUNNING)}, got {if_running!r}")
         self.api_version = check_api_version(api_version)
-        if if_running == "queue" and self.api_version == 1:
-            raise ValueError(
-                "if_running='queue' needs the V2 sequential trigger; it is not available with api_version=1"
-            )
+        _refuse_queue_on_v1(if_running, self.api_version, "it is not available with api_version=1")
         self.job_id = job_id
         self.datameer_conn_id = datameer_conn_id
         self.wait_for_completion = wait_for_completion
@@ -94,7 +96,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,
             poll_interval=poll_interval,
-            timeout=as_seconds(timeout),
+            timeout=check_seconds(timeout, "timeout", optional=True),
             fail_on_warnings=fail_on_warnings,
             max_consecutive_errors=max_consecutive_errors,
             no_execution_grace=no_execution_grace,
@@ -108,8 +110,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         from airflow_provider_datameer.core.endpoints import GENERATIONS
 
         api_version = self.resolved_api_version()
-        if self.if_running == "queue" and api_version == 1:
-            raise ValueError("if_running='queue' needs the V2 sequential trigger; the connection sets api_version 1")
+        _refuse_queue_on_v1(self.if_running, api_version, "the connection sets api_version 1")
         GENERATIONS[api_version].check_job_id(self.job_id)
         settings = self.wait_settings.bind(self.job_id, None, owned=True, api_version=api_version)
         latest = self._latest(settings)
@@ -198,13 +199,18 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         """The task's outcome. A timeout stops the run first. A wait that lost track of the run otherwise
         (error budget spent, credentials refused, Datameer forgot the execution) leaves it alone, because a
         stop could not be checked or could hit another job's run, and the message says how to stop it."""
+        from airflow_provider_datameer.core.verdict import WaitEnd
         from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 
-        if verdict.status == "timeout":
+        if verdict.status is WaitEnd.TIMEOUT:
             stopped = self.stop_execution(self._settings_of(verdict))
             self.record_result(verdict, None)
             raise DatameerJobTimeout(f"{verdict.message}; {stopped}")
-        if verdict.status == "error" and verdict.job_status not in _ENDED and verdict.execution_id is not None:
+        if (
+            verdict.status is WaitEnd.ERROR
+            and verdict.job_status not in TERMINAL_STATES
+            and verdict.execution_id is not None
+        ):
             self.record_result(verdict, None)
             raise DatameerJobFailed(
                 f"{verdict.message}. The Datameer run (execution {verdict.execution_id}) was not stopped and may "
@@ -274,26 +280,28 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
         )
 
     def execute(self, context: Any) -> dict[str, Any]:
-        pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
+        pinned = pinned_execution_id(self.execution_id)
         settings = self.wait_settings.bind(self.job_id, pinned, owned=False, api_version=self.resolved_api_version())
-        outcome = self.stop_run(settings, by_id=pinned is not None)
-        if outcome.refused:
-            raise AirflowException(outcome.message)
-        self.publish(context, file_id=outcome.file_id, execution_id=outcome.execution_id)
-        status = outcome.status.value if outcome.status else None
-        self.log.info("Datameer job %s: %s", self.job_id, outcome.message)
-        if outcome.stopped and self.wait_for_termination:
-            status = self._await_termination(settings.with_execution(outcome.execution_id, owned=True))
-        return {"job_id": str(self.job_id), "execution_id": outcome.execution_id, "status": status}
+        stopped_run = self.stop_run(settings, by_id=pinned is not None)
+        if stopped_run.refused:
+            raise AirflowException(stopped_run.message)
+        self.publish(context, file_id=stopped_run.file_id, execution_id=stopped_run.execution_id)
+        status = stopped_run.status.value if stopped_run.status else None
+        self.log.info("Datameer job %s: %s", self.job_id, stopped_run.message)
+        if stopped_run.stopped and self.wait_for_termination:
+            status = self._await_termination(settings.with_execution(stopped_run.execution_id, owned=True))
+        return {"job_id": str(self.job_id), "execution_id": stopped_run.execution_id, "status": status}
 
     def _await_termination(self, settings: WaitSettings) -> str | None:
+        from airflow_provider_datameer.core.verdict import WaitEnd, status_name
+
         verdict = self.wait_in_worker(self.new_watch(settings, until_terminal=True))
-        if verdict.status == "timeout":
+        if verdict.status is WaitEnd.TIMEOUT:
             raise AirflowException(
                 f"Datameer job {self.job_id} was asked to stop but is still {verdict.job_status or 'active'} after "
                 f"{self.wait_settings.timeout:g} s (termination_timeout)"
             )
-        if verdict.status != "success":
+        if verdict.status is not WaitEnd.SUCCESS:
             raise AirflowException(verdict.message)
         self.log.info("Datameer job %s is now %s", self.job_id, verdict.job_status)
-        return verdict.job_status
+        return status_name(verdict.job_status)

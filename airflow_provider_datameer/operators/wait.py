@@ -17,7 +17,7 @@ from airflow_provider_datameer.core.wait_settings import DEFER_TIMEOUT_MARGIN, W
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
 
 if TYPE_CHECKING:
-    from airflow_provider_datameer.core.procedures import StopOutcome
+    from airflow_provider_datameer.core.procedures import StopResult
     from airflow_provider_datameer.core.verdict import Verdict
     from airflow_provider_datameer.core.watch import ExecutionWatch
     from airflow_provider_datameer.hooks.datameer import DatameerHook
@@ -31,10 +31,6 @@ def default_deferrable() -> bool:
     from airflow.providers.common.compat.sdk import conf
 
     return conf.getboolean("operators", "default_deferrable", fallback=False)
-
-
-def as_seconds(value: float | timedelta | None) -> float | None:
-    return value.total_seconds() if isinstance(value, timedelta) else value
 
 
 class DatameerWaitMixin:
@@ -129,7 +125,7 @@ class DatameerWaitMixin:
 
         Never raises: it runs on the way to the task's own outcome, which it must not change.
         """
-        from airflow_provider_datameer.operators.outcome import summarize
+        from airflow_provider_datameer.core.verdict import summarize
 
         url = (self.datameer_run or {}).get("job_url")
         if url is None:
@@ -146,22 +142,22 @@ class DatameerWaitMixin:
 
         return self.finish(Verdict.from_event(event), soft_fail=soft_fail)
 
-    def stop_run(self, settings: WaitSettings, *, by_id: bool = False) -> StopOutcome:
+    def stop_run(self, settings: WaitSettings, *, by_id: bool = False) -> StopResult:
         """Stop the settings' execution if it is the job's and still active (see ``procedures.stop``)."""
         from airflow_provider_datameer.core.procedures import stop
 
-        outcome = self.hook.run(stop(settings, self.hook.config, self.log, by_id=by_id))
-        if outcome.stopped:
-            self.log.info("Asked Datameer to stop job %s execution %s", settings.job_id, outcome.execution_id)
-        return outcome
+        stopped_run = self.hook.run(stop(settings, self.hook.config, self.log, by_id=by_id))
+        if stopped_run.stopped:
+            self.log.info("Asked Datameer to stop job %s execution %s", settings.job_id, stopped_run.execution_id)
+        return stopped_run
 
     def stop_execution(self, settings: WaitSettings) -> str:
         """Stop our run, best effort: never raises; returns what happened, for the log and messages."""
         try:
-            outcome = self.stop_run(settings)
+            stopped_run = self.stop_run(settings)
         except Exception as exc:  # best effort by contract: on_kill and timeouts must not raise here
             self.log.warning(
                 "Could not stop Datameer job %s execution %s: %s", settings.job_id, settings.execution_id, exc
             )
             return f"stopping execution {settings.execution_id} failed: {exc}"
-        return outcome.message
+        return stopped_run.message

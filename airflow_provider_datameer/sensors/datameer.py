@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.identifiers import pinned_execution_id
 from airflow_provider_datameer.core.wait_settings import (
     DEFAULT_CONN_ID,
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
@@ -18,7 +18,7 @@ from airflow_provider_datameer.core.wait_settings import (
 )
 from airflow_provider_datameer.lineage import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
-from airflow_provider_datameer.operators.wait import DatameerWaitMixin, as_seconds, default_deferrable
+from airflow_provider_datameer.operators.wait import DatameerWaitMixin, default_deferrable
 from airflow_provider_datameer.triggers.worker_free import require_support, start_trigger_args
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOpera
         **kwargs: Any,
     ) -> None:
         if "poke_interval" in kwargs:  # before Airflow's own coercion, which overflows on huge numbers
-            check_interval(as_seconds(kwargs["poke_interval"]), "poke_interval")
+            check_interval(kwargs["poke_interval"], "poke_interval")
         require_support(start_from_trigger=start_from_trigger, end_from_trigger=end_from_trigger, deferrable=deferrable)
         super().__init__(**kwargs)
         self.job_id = job_id
@@ -101,7 +101,7 @@ class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOpera
 
     def _watch_for(self, context: Any) -> ExecutionWatch:
         if self._watch is None:
-            pinned = None if self.execution_id in (None, "", "None") else require_id(self.execution_id, "execution_id")
+            pinned = pinned_execution_id(self.execution_id)
             settings = self.wait_settings.bind(
                 self.job_id, pinned, owned=False, api_version=self.resolved_api_version()
             )

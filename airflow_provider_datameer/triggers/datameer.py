@@ -99,7 +99,7 @@ class DatameerJobTrigger(BaseTrigger):
     async def _wait(self, hook: DatameerHook) -> Verdict:
         """Run the wait procedure on the event loop; the verdict becomes the one event."""
         from airflow_provider_datameer.core.procedures import wait
-        from airflow_provider_datameer.core.verdict import Verdict
+        from airflow_provider_datameer.core.verdict import Verdict, WaitEnd
         from airflow_provider_datameer.core.watch import ExecutionWatch
         from airflow_provider_datameer.triggers.worker_free import started_by_scheduler
 
@@ -107,7 +107,7 @@ class DatameerJobTrigger(BaseTrigger):
             self.settings = started_by_scheduler(self.settings, getattr(self, "timeout_after", None))
         except ValueError as exc:  # an execution id rendered in the triggerer that is not one
             job = str(self.settings.job_id)
-            return Verdict("error", job, None, None, f"Cannot wait for Datameer job {job}: {exc}")
+            return Verdict(WaitEnd.ERROR, job, None, None, f"Cannot wait for Datameer job {job}: {exc}")
         self._watch = watch = ExecutionWatch(self.settings, log=self.log)
         try:
             config = await hook.aconfig()

@@ -4,8 +4,9 @@ Airflow 3.3+ can start a deferrable task straight in the triggerer (``start_from
 creates the trigger from the operator's ``start_trigger_args`` and the triggerer renders the templated
 fields named there. The trigger can also end the task itself (``end_from_trigger``) with a
 ``TaskSuccessEvent`` (the XCom summary), ``TaskFailedEvent`` or ``TaskSkippedEvent``. This module holds what
-the sensor and the trigger need for that; the outcome rules are :func:`airflow_provider_datameer.operators.outcome.decide`,
-the same as in a worker, so a task's outcome, message and summary never depend on where it ended.
+the sensor and the trigger need for that; the outcome rules are
+:func:`airflow_provider_datameer.core.verdict.judge`, the same as in a worker, so a task's outcome, message and
+summary never depend on where it ended.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_datameer.core.identifiers import require_id
+from airflow_provider_datameer.core.identifiers import pinned_execution_id
 from airflow_provider_datameer.core.wait_settings import DEFER_TIMEOUT_MARGIN
 from airflow_provider_datameer.links.datameer import EXECUTION_ID_KEY, JOB_URL_KEY
 
@@ -114,7 +115,7 @@ def started_by_scheduler(settings: WaitSettings, timeout_after: Any) -> WaitSett
     here, and a deadline from Airflow's trigger timeout (or the settings' ``timeout``). Others are unchanged."""
     if settings.deadline is not None or settings.deferred_at is not None:
         return settings
-    execution_id = rendered_execution_id(settings.execution_id)
+    execution_id = pinned_execution_id(settings.execution_id)
     deadline = deadline_from(timeout_after, settings.timeout, settings.started)
     return replace(settings, execution_id=execution_id, deadline=deadline)
 
@@ -124,11 +125,6 @@ def in_triggerer(trigger: Any) -> bool:
     runs a trigger in-process, unnumbered, and only resumes the task with a plain event (no worker exit to
     race with, no task-ending events), so a trigger there behaves as with ``end_from_trigger=False``."""
     return getattr(trigger, "trigger_id", None) is not None
-
-
-def rendered_execution_id(value: object) -> int | None:
-    """The execution id as rendered in the triggerer (``None``, ``""`` and ``"None"`` mean "not pinned")."""
-    return None if value in (None, "", "None") else require_id(value, "execution_id")
 
 
 def deadline_from(timeout_after: Any, timeout: float | None, started: float) -> float | None:
@@ -148,11 +144,10 @@ async def end_event(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool) -
     Failure messages go to the task's log (the trigger's log lines are part of it), as the worker's
     exception message would.
     """
-    from airflow.providers.common.compat.sdk import AirflowException, AirflowSkipException
     from airflow.triggers.base import TaskFailedEvent, TaskSkippedEvent, TaskSuccessEvent
 
     from airflow_provider_datameer.core.errors import DatameerError
-    from airflow_provider_datameer.operators.outcome import decide, details_unreadable, needs_details
+    from airflow_provider_datameer.core.verdict import details_unreadable, judge, needs_details
 
     details = None
     if needs_details(verdict):
@@ -161,15 +156,19 @@ async def end_event(verdict: Verdict, hook: Any, log: Any, *, soft_fail: bool) -
         except (DatameerError, ValueError) as exc:
             details_unreadable(verdict, exc, log)
     xcoms = await _run_xcoms(verdict, hook)
-    try:
-        summary = decide(verdict, details, log, soft_fail=soft_fail)
-    except AirflowSkipException as exc:
-        log.info("Skipping: %s", exc)
+    judgement = judge(verdict, details, soft_fail=soft_fail)
+    if judgement.kind == "skipped":
+        log.info("Skipping: %s", judgement.message)
         return TaskSkippedEvent(xcoms=xcoms)
-    except AirflowException as exc:
-        log.error("%s: %s", type(exc).__name__, exc)
+    if judgement.kind != "success":
+        log.error("%s: %s", _FAILURE_NAMES[judgement.kind], judgement.message)
         return TaskFailedEvent(xcoms=xcoms)
-    return TaskSuccessEvent(xcoms={"return_value": summary, **(xcoms or {})})
+    log.info("%s", judgement.message)
+    return TaskSuccessEvent(xcoms={"return_value": judgement.summary, **(xcoms or {})})
+
+
+#: The exception a worker would raise for each failed judgement; the triggerer's log line names it the same way.
+_FAILURE_NAMES = {"timeout": "DatameerJobTimeout", "failed": "DatameerJobFailed"}
 
 
 async def _run_xcoms(verdict: Verdict, hook: Any) -> dict[str, Any] | None:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_datameer import get_provider_info
 from airflow_provider_datameer.hooks import connection_form as connection_ui
-from airflow_provider_datameer.hooks import get_provider_info
 from tests.compat.versions import requires_airflow
 
 

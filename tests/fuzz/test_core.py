@@ -15,8 +15,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airflow_provider_datameer.core import models
-from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS, build_request, encode_job_ref
+from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS, build_request
 from airflow_provider_datameer.core.errors import DatameerError, DatameerTransientError, DatameerUnexpectedResponseError
+from airflow_provider_datameer.core.identifiers import encode_job_ref
 from airflow_provider_datameer.core.responses import parse_retry_after, read_response
 from airflow_provider_datameer.status import DatameerJobStatus
 from tests.fuzz import FUZZ, raised
