@@ -66,7 +66,8 @@ test: venv  ## every tier but e2e and topology: unit, emulator, integration, fau
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit
 
-lint: venv
+lint: venv  ## ruff, mypy, and the layer rule: core/ imports nothing from Airflow, the transports or the rest of the package
+	$(BIN)/python scripts/check_layers.py
 	$(BIN)/ruff format --check airflow_provider_datameer tests example_dags benchmarks scripts
 	$(BIN)/ruff check airflow_provider_datameer tests example_dags benchmarks scripts
 	$(BIN)/mypy
