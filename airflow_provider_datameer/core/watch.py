@@ -5,7 +5,7 @@ came back (:meth:`~ExecutionWatch.take`) and answers with a :class:`~airflow_pro
 once the wait is over. :mod:`airflow_provider_datameer.core.procedures` wraps it into the wait procedure that
 poke mode, the worker wait and the triggerer all run.
 
-Rules (docs/datameer-api.md and the README, "How Datameer statuses end a task"):
+Rules (docs/datameer-api.md and docs/operators.md, "How Datameer statuses end a task"):
 
 - Pinning: the job's status describes its latest execution. An older id than ours means ours is not
   visible yet; a newer one means ours is read from job details from then on. A stale terminal status never

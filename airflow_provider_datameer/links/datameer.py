@@ -15,7 +15,7 @@ EXECUTION_ID_KEY = "job_execution_id"
 class DatameerJobLink(BaseOperatorLink):
     """Opens the Datameer run a task triggered or watched (URL pushed to XCom as ``job_url``).
 
-    The URL comes from the connection extra ``ui_url_template`` (see the README), so the link works
+    The URL comes from the connection extra ``ui_url_template`` (docs/connection.md), so the link works
     without Airflow knowing anything about Datameer at render time.
     """
 

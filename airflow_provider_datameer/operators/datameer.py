@@ -19,7 +19,7 @@ from airflow_provider_datameer.core.wait_settings import (
     check_api_version,
     check_seconds,
 )
-from airflow_provider_datameer.lineage import DatameerLineageMixin
+from airflow_provider_datameer.lineage.mixin import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 from airflow_provider_datameer.operators.wait import DatameerWaitMixin, default_deferrable
 

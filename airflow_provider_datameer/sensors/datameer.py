@@ -16,7 +16,7 @@ from airflow_provider_datameer.core.wait_settings import (
     check_api_version,
     check_interval,
 )
-from airflow_provider_datameer.lineage import DatameerLineageMixin
+from airflow_provider_datameer.lineage.mixin import DatameerLineageMixin
 from airflow_provider_datameer.links.datameer import DatameerJobLink
 from airflow_provider_datameer.operators.wait import DatameerWaitMixin, default_deferrable
 from airflow_provider_datameer.triggers.worker_free import require_support, start_trigger_args
@@ -32,7 +32,7 @@ class DatameerJobSensor(DatameerLineageMixin, DatameerWaitMixin, BaseSensorOpera
     :param job_id: file id, uuid or path of the job (templated); with ``api_version=1``, its configuration id.
     :param execution_id: the execution to wait for (templated; a rendered digit string is fine). ``None``
         waits for the job's current or latest execution, pinned at the first check. An execution the job's
-        status never shows is checked for ownership (see the README's failure behaviour).
+        status never shows is checked for ownership (docs/failure-behaviour.md).
     :param fail_on_warnings: treat ``COMPLETED_WITH_WARNINGS`` as a failure.
     :param datameer_conn_id: the Datameer connection.
     :param deferrable: wait in the triggerer instead of a worker slot (default ``[operators]

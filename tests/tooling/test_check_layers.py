@@ -50,7 +50,8 @@ def test_a_core_module_importing_outside_core_fails(package: Path, line: str):
     status.write_text(status.read_text() + "\n" + line + "\n")
     result = check(package)
     assert result.returncode == 1
-    assert "core/status.py" in result.stdout and "break the core rule" in result.stdout
+    assert "core/status.py" in result.stdout
+    assert "break the core rule" in result.stdout
 
 
 def test_core_init_must_stay_empty(package: Path):
