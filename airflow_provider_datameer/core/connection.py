@@ -20,31 +20,34 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_datameer.core.connection_extras import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+    DEFAULT_UI_URL_TEMPLATE,
+    MAX_ATTEMPTS,
+    MAX_RESPONSE_BYTES,
+    MAX_TIMEOUT,
+    MIN_RESPONSE_BYTES,
+    NAMES,
+)
 from airflow_provider_datameer.core.endpoints import Endpoint, resolve_endpoints
 from airflow_provider_datameer.core.errors import clip
+from airflow_provider_datameer.core.numbers import seconds, whole_number
 from airflow_provider_datameer.core.templates import template_fields
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8080
-DEFAULT_TIMEOUT = 30.0
-#: Responses larger than this (after decompression) are refused; Datameer's job answers are a few KiB.
-DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-#: Bounds of the numeric extras: beyond them a value is a typo, and some would overflow a sleep or a timer.
-MAX_TIMEOUT = 3600.0
+# The defaults and bounds of the extras that the form and docs/connection.md state (DEFAULT_TIMEOUT,
+# MAX_TIMEOUT, MAX_ATTEMPTS, DEFAULT_MAX_RESPONSE_BYTES, MIN_/MAX_RESPONSE_BYTES, DEFAULT_UI_URL_TEMPLATE) are
+# defined with the list of extras in core/connection_extras.py, and imported above.
+#: Bounds of the retry waits: beyond them a value is a typo, and would overflow a sleep or a timer.
 MAX_BACKOFF = 3600.0
 MAX_RETRY_AFTER = 86400.0
-MAX_ATTEMPTS = 100
-MIN_RESPONSE_BYTES = 1024
-MAX_RESPONSE_BYTES = 1024**3
-#: The extras this provider reads; any other key is reported with the closest of these (a typo is silent
-#: otherwise: ``timout`` would leave the default timeout in place).
-KNOWN_EXTRAS = frozenset(
-    {"verify", "timeout", "retries", "base_path", "endpoints", "ui_url_template", "max_response_bytes", "api_version"}
-)
+#: The extras this provider reads (the one list, core/connection_extras.py); any other key is reported with
+#: the closest of these (a typo is silent otherwise: ``timout`` would leave the default timeout in place).
+KNOWN_EXTRAS = frozenset(NAMES)
 UI_URL_FIELDS = frozenset({"base_url", "file_id", "execution_id"})
-#: Where the job link points by default: the run's job page (the UI endpoint Datameer's own client links to).
-DEFAULT_UI_URL_TEMPLATE = "{base_url}/file-job?jobExecutionId={execution_id}"
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
@@ -110,7 +113,8 @@ def config_from_connection(
     def problem(what: str) -> ValueError:
         return ValueError(f"Datameer connection {conn_id!r}: {what}")
 
-    extras = _extras(extra, problem)
+    # A field emptied in Airflow's connection form is saved as null: it means "not set", as a missing key does.
+    extras = {key: value for key, value in _extras(extra, problem).items() if value is not None}
     _warn_unknown(conn_id, extras)
     if not host or not str(host).strip():
         raise problem("has no host; set it to the Datameer server, e.g. 'datameer.example.com' or a full URL")
@@ -153,16 +157,6 @@ def _shown(value: object) -> str:
         return clip(repr(value), 80)
     except ValueError:  # an int too long to print (sys.set_int_max_str_digits)
         return "<a number too large to print>"
-
-
-def _whole(value: object) -> int | None:
-    """A whole number given as an int or as digits (URI-form extras are text); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    text = value.strip() if isinstance(value, str) else ""
-    return int(text) if 0 < len(text) <= 18 and text.isascii() and text.isdigit() else None
 
 
 def _extras(extra: Mapping[str, Any] | str | None, problem: Any) -> Mapping[str, Any]:
@@ -268,7 +262,7 @@ def _path(path: str, where: str, problem: Any) -> str:
 
 
 def _port(value: object, name: str, problem: Any) -> int:
-    number = _whole(value)
+    number = whole_number(value)
     if number is None:
         raise problem(f"{name} {_shown(value)} is not a number")
     if not 0 < number < 65536:
@@ -314,11 +308,8 @@ def _verify(value: object, problem: Any) -> bool | str:
 
 
 def _seconds(value: object, name: str, maximum: float, problem: Any) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        number = -1.0
-    if isinstance(value, bool) or not 0 < number <= maximum:
+    number = seconds(value, text=True)
+    if number is None or not 0 < number <= maximum:
         raise problem(
             f"extra {name!r} must be a number of seconds above 0 and at most {maximum:g}, got {_shown(value)}"
         )
@@ -328,7 +319,7 @@ def _seconds(value: object, name: str, maximum: float, problem: Any) -> float:
 def _max_response_bytes(value: object, problem: Any) -> int:
     if value is None or value == "":
         return DEFAULT_MAX_RESPONSE_BYTES
-    number = _whole(value)
+    number = whole_number(value)
     if number is None:
         raise problem(f"extra 'max_response_bytes' must be a whole number of bytes, got {_shown(value)}")
     if not MIN_RESPONSE_BYTES <= number <= MAX_RESPONSE_BYTES:
@@ -370,7 +361,7 @@ def _retry(value: object, problem: Any) -> RetryPolicy:
     unknown = set(value) - {"attempts", "backoff", "max_backoff", "max_retry_after"}
     if unknown:
         raise problem(f"extra 'retries' has unknown key(s) {_shown(sorted(map(str, unknown)))}")
-    attempts = _whole(value.get("attempts", RetryPolicy.attempts))
+    attempts = whole_number(value.get("attempts", RetryPolicy.attempts))
     if attempts is None:
         raise problem(f"extra 'retries.attempts' must be a whole number >= 1, got {_shown(value.get('attempts'))}")
     if not 1 <= attempts <= MAX_ATTEMPTS:

@@ -26,13 +26,14 @@ from airflow_provider_datameer.core.models import (
     ServerVersion,
     TriggerResult,
 )
-from airflow_provider_datameer.hooks import connection_form as connection_ui
+from airflow_provider_datameer.core.wait_settings import DEFAULT_CONN_ID
+from airflow_provider_datameer.hooks import connection_form
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.core.steps import Procedure
 
 T = TypeVar("T")
-_EXTRA_PREFIX = f"extra__{connection_ui.CONN_TYPE}__"
+_EXTRA_PREFIX = f"extra__{connection_form.CONN_TYPE}__"
 JobId = int | str
 # Guards the first connection lookup and transport of every hook (a hook shared by threads makes one of
 # each). Module-wide rather than per hook, so hooks stay copyable (operators are deep-copied); it is taken
@@ -57,9 +58,9 @@ class DatameerHook(BaseHook):
     """
 
     conn_name_attr = "datameer_conn_id"
-    default_conn_name = "datameer_default"
-    conn_type = connection_ui.CONN_TYPE
-    hook_name = connection_ui.HOOK_NAME
+    default_conn_name = DEFAULT_CONN_ID
+    conn_type = connection_form.CONN_TYPE
+    hook_name = connection_form.HOOK_NAME
 
     def __init__(self, datameer_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -286,7 +287,7 @@ class DatameerHook(BaseHook):
     # ------------------------------------------------------------------------------------------ UI (Airflow < 3.2)
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return connection_ui.UI_FIELD_BEHAVIOUR
+        return connection_form.UI_FIELD_BEHAVIOUR
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
@@ -295,5 +296,5 @@ class DatameerHook(BaseHook):
 
         return {
             name: StringField(field["label"], widget=BS3TextFieldWidget(), description=field["description"])
-            for name, field in connection_ui.CONN_FIELDS.items()
+            for name, field in connection_form.CONN_FIELDS.items()
         }
