@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import difflib
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -32,8 +31,8 @@ from airflow_provider_datameer.core.connection_extras import (
 )
 from airflow_provider_datameer.core.endpoints import Endpoint, resolve_endpoints
 from airflow_provider_datameer.core.errors import clip
-from airflow_provider_datameer.core.numbers import seconds, whole_number
 from airflow_provider_datameer.core.templates import template_fields
+from airflow_provider_datameer.core.values import decoded_json, seconds, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -162,15 +161,13 @@ def _shown(value: object) -> str:
 def _extras(extra: Mapping[str, Any] | str | None, problem: Any) -> Mapping[str, Any]:
     if extra is None or (isinstance(extra, str) and not extra.strip()):
         return {}
-    if isinstance(extra, str):
-        try:
-            extra = json.loads(extra)
-        except (ValueError, RecursionError) as exc:
-            # The text itself is never shown: an extra may hold secrets.
-            raise problem(f"extra is not valid JSON ({clip(str(exc), 120)}); write it as a JSON object") from None
-    if not isinstance(extra, Mapping):
+    try:
+        decoded = decoded_json(extra)
+    except ValueError as exc:  # the text itself is never shown: an extra may hold secrets
+        raise problem(f"extra is not valid JSON ({clip(str(exc), 120)}); write it as a JSON object") from None
+    if not isinstance(decoded, Mapping):
         raise problem("extra must be a JSON object")
-    return extra
+    return decoded
 
 
 def _warn_unknown(conn_id: str, extras: Mapping[str, Any]) -> None:
@@ -349,11 +346,10 @@ def _ui_url_template(value: object, problem: Any) -> str:
 def _retry(value: object, problem: Any) -> RetryPolicy:
     if value is None or value == "":
         return RetryPolicy()
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
-            raise problem(f"extra 'retries' must be a number of attempts or an object, got {_shown(value)}") from None
+    try:
+        value = decoded_json(value)
+    except ValueError:
+        raise problem(f"extra 'retries' must be a number of attempts or an object, got {_shown(value)}") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
         value = {"attempts": value}
     if not isinstance(value, Mapping):

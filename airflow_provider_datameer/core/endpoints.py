@@ -10,7 +10,6 @@ of h11 and gidgethub). Nothing here opens a socket.
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -18,8 +17,8 @@ from typing import Any
 
 from airflow_provider_datameer.core import models
 from airflow_provider_datameer.core.identifiers import encode_job_ref, require_id
-from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.templates import template_fields
+from airflow_provider_datameer.core.values import decoded_json, whole_number
 
 #: A success body's parser: the decoded JSON and the request (job details name the execution asked for).
 Parser = Callable[[Any, "Request"], Any]
@@ -158,11 +157,10 @@ def resolve_endpoints(overrides: object = None) -> dict[str, Endpoint]:
     table = dict(DEFAULT_ENDPOINTS)
     if overrides in (None, "", {}):
         return table
-    if isinstance(overrides, str):
-        try:
-            overrides = json.loads(overrides)
-        except (ValueError, RecursionError) as exc:
-            raise ValueError(f"Connection extra 'endpoints' is not valid JSON: {exc}") from None
+    try:
+        overrides = decoded_json(overrides)
+    except ValueError as exc:
+        raise ValueError(f"Connection extra 'endpoints' is not valid JSON: {exc}") from None
     if not isinstance(overrides, Mapping):
         raise ValueError("Connection extra 'endpoints' must be a JSON object of command -> path or {path, method}")
     for command, spec in overrides.items():

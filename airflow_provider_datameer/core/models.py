@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.status import DatameerJobStatus
+from airflow_provider_datameer.core.values import whole_number
 
 
 class ShapeError(ValueError):

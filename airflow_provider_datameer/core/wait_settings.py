@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import timedelta
 from typing import Any
 
-from airflow_provider_datameer.core.numbers import seconds
+from airflow_provider_datameer.core.values import seconds
 
 DEFAULT_POLL_INTERVAL = 30.0
 DEFAULT_MAX_CONSECUTIVE_ERRORS = 5

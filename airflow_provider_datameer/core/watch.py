@@ -27,8 +27,8 @@ from typing import Any
 from airflow_provider_datameer.core.endpoints import GENERATIONS, Endpoint, Request, details_request
 from airflow_provider_datameer.core.errors import DatameerTransientError, clip
 from airflow_provider_datameer.core.models import ExecutionStatus, JobDetails
-from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES, DatameerJobStatus, is_success
+from airflow_provider_datameer.core.values import whole_number
 from airflow_provider_datameer.core.verdict import Verdict, WaitEnd, iso
 from airflow_provider_datameer.core.wait_settings import WaitSettings
 

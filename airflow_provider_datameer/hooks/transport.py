@@ -42,8 +42,8 @@ from airflow_provider_datameer.core.errors import (
     DatameerUnexpectedResponseError,
     clip,
 )
-from airflow_provider_datameer.core.numbers import whole_number
 from airflow_provider_datameer.core.responses import read_response
+from airflow_provider_datameer.core.values import whole_number
 
 if TYPE_CHECKING:
     import aiohttp

@@ -10,8 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from airflow_provider_datameer.core.connection import DEFAULT_PORT, config_from_connection
-from tests.fuzz import FUZZ, raised
-from tests.fuzz.strategies import ANY_TEXT, JSON, connection_forms
+from tests.fuzz.support import ANY_TEXT, FUZZ, JSON, connection_forms, raised
 
 SECRET = "fuzz-Pa55w0rd-9e1f"
 EXTRA_KEYS = (

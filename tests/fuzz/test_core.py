@@ -20,8 +20,17 @@ from airflow_provider_datameer.core.errors import DatameerError, DatameerTransie
 from airflow_provider_datameer.core.identifiers import encode_job_ref
 from airflow_provider_datameer.core.responses import parse_retry_after, read_response
 from airflow_provider_datameer.status import DatameerJobStatus
-from tests.fuzz import FUZZ, raised
-from tests.fuzz.strategies import ANY_TEXT, BODIES, BODY_VALUES, HEADERS, HTTP_STATUS, JOB_IDS, JSON
+from tests.fuzz.support import (
+    ANY_TEXT,
+    BODIES,
+    BODY_VALUES,
+    FUZZ,
+    HEADERS,
+    HTTP_STATUS,
+    JOB_IDS,
+    JSON,
+    raised,
+)
 
 PARAMS = {"job": 48, "configuration_id": 41, "execution_id": 7, "start": 0, "length": 10}
 REQUESTS = {command: build_request(DEFAULT_ENDPOINTS, command, **PARAMS) for command in DEFAULT_ENDPOINTS}

@@ -15,8 +15,7 @@ from airflow_provider_datameer.core.verdict import Verdict
 from airflow_provider_datameer.core.wait_settings import WaitSettings
 from airflow_provider_datameer.core.watch import ExecutionWatch
 from airflow_provider_datameer.status import TERMINAL_STATES, DatameerJobStatus
-from tests.fuzz import FUZZ
-from tests.fuzz.strategies import JSON
+from tests.fuzz.support import FUZZ, JSON
 
 OURS = 100
 ENDPOINTS = resolve_endpoints()

@@ -148,7 +148,7 @@ def test_a_lineage_problem_warns_once_and_degrades(caplog, capsys, monkeypatch):
 
 
 def test_datameer_asset_from_a_connection_uses_the_lineage_namespace(monkeypatch):
-    from tests.conftest import connection_json
+    from tests.support import connection_json
 
     monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_ASSETS", connection_json("https://Datameer.Example.com:8443"))
     asset = datameer_asset("/Data/a.imp", conn_id="datameer_assets")

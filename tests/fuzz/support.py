@@ -1,10 +1,41 @@
-"""Hypothesis strategies for what Datameer, a connection form or a DAG may hand the core."""
+"""Helpers of the fuzz tier: the hypothesis profile every property runs under, and the strategies for what
+Datameer, a connection form or a DAG may hand the core.
+
+The ``datameer-fuzz`` profile is derandomized (the same examples on every run and machine, no example
+database), has no per-example deadline (CI machines stall), and runs 300 examples per property; set
+``DATAMEER_FUZZ_EXAMPLES`` for a deeper local run, e.g. ``DATAMEER_FUZZ_EXAMPLES=20000``.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Callable
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+settings.register_profile(
+    "datameer-fuzz",
+    max_examples=int(os.environ.get("DATAMEER_FUZZ_EXAMPLES", "300")),
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+#: Decorate each property with ``@FUZZ`` (the profile is applied per test, never loaded globally).
+FUZZ = settings.get_profile("datameer-fuzz")
+
+
+def raised(call: Callable[[], object], *errors: type[BaseException]) -> BaseException | None:
+    """The error of ``errors`` that ``call()`` raised, or None; anything else propagates (and fails the test)."""
+    try:
+        call()
+    except errors as exc:
+        return exc
+    return None
+
 
 #: Every key a Datameer body is read for, so generated objects reach the parsers' value handling.
 BODY_KEYS = (

@@ -1,11 +1,13 @@
-"""How a number written by a user or sent by a server is read: whole numbers and seconds, once each.
+"""How a value written by a user or sent by a server is read: whole numbers, seconds and JSON text, once each.
 
-Every id, port, count, length and duration in the provider goes through these two functions, so "is ``"30"``
-a number?" has one answer everywhere. They only read; the caller checks the range and words the error.
+Every id, port, count, length and duration in the provider goes through :func:`whole_number` or
+:func:`seconds`, so "is ``"30"`` a number?" has one answer everywhere, and every extra that may be given as JSON
+text through :func:`decoded_json`. They only read; the caller checks the range and words the error.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
 
@@ -42,3 +44,19 @@ def seconds(value: object, *, text: bool = False) -> float | None:
     except OverflowError:  # an int beyond float's range
         return None
     return number if math.isfinite(number) else None
+
+
+def decoded_json(value: object) -> object:
+    """``value`` decoded when it is JSON text (URI-form connection extras are text), else ``value`` itself.
+
+    ``ValueError`` with the decoder's reason when the text is not JSON; the reason never quotes the text,
+    which may hold a secret.
+    """
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
