@@ -159,7 +159,7 @@ def _plain(value: Any) -> Any:
 
 def _seconds(text: str) -> float:
     """An argparse type: a positive, finite number of seconds."""
-    from airflow_provider_datameer.core.numbers import seconds
+    from airflow_provider_datameer.core.values import seconds
 
     value = seconds(text, text=True)
     if value is None or value <= 0:
