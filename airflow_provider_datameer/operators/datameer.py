@@ -25,6 +25,7 @@ from airflow_provider_datameer.operators.wait import DatameerWaitMixin, default_
 
 if TYPE_CHECKING:
     from airflow_provider_datameer.core.verdict import Verdict
+    from airflow_provider_datameer.operators.run_record import RunRecordStore
 
 IfRunning = Literal["wait", "queue", "fail"]
 _IF_RUNNING = ("wait", "queue", "fail")
@@ -55,6 +56,10 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
     :param no_execution_grace: seconds a triggered run may stay invisible to the status call.
     :param api_version: 2 (``/api/``, Datameer 7.2.5+) or 1 (``/rest/`` only, job named by configuration id);
         ``None`` takes the connection extra ``api_version`` (default 2).
+    :param durable: on Airflow 3.3+, record the run in the task state store as soon as Datameer names it, so
+        that a retry of the task waits for that run or takes its result instead of starting another; a
+        user's Clear still starts a new run (docs/durable-runs.md). ``False``: every try triggers (or joins an
+        active run, as ``if_running`` says). No effect before Airflow 3.3.
 
     Pushes ``job_execution_id`` and ``job_url`` to XCom as soon as the run is known, and returns the
     execution id. Whenever the task ends without Datameer having reported the run's end (timeout, kill,
@@ -80,6 +85,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         max_consecutive_errors: int = DEFAULT_MAX_CONSECUTIVE_ERRORS,
         no_execution_grace: float | None = DEFAULT_NO_EXECUTION_GRACE,
         api_version: int | None = None,
+        durable: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,6 +98,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
         self.if_running = if_running
+        self.durable = durable
         self.wait_settings = WaitSettings(
             job_id=job_id,
             datameer_conn_id=datameer_conn_id,
@@ -105,6 +112,8 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         self.execution_id: int | None = None
         self._run: WaitSettings | None = None
         self._trigger_user: str | None = None  # who started the run, when we started it (lineage)
+        self._started_by: str | None = None  # how this try came by its run, when not by triggering it
+        self._records: RunRecordStore | None = None  # the task state store, when durable on Airflow 3.3+
 
     def execute(self, context: Any) -> int | None:
         from airflow_provider_datameer.core.endpoints import GENERATIONS
@@ -113,17 +122,25 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         _refuse_queue_on_v1(self.if_running, api_version, "the connection sets api_version 1")
         GENERATIONS[api_version].check_job_id(self.job_id)
         settings = self.wait_settings.bind(self.job_id, None, owned=True, api_version=api_version)
-        latest = self._latest(settings)
-        self.execution_id = self._start_or_join(latest, settings)
-        self._run = settings = settings.with_execution(self.execution_id, owned=True)
-        try:
+        self._records = self._record_store(context)
+        execution_id, file_id, ended = self._recorded_run(settings, context)
+        if execution_id is None:
+            latest = self._latest(settings)
+            execution_id = self._start_or_join(latest, settings)
             file_id = latest.file_id or GENERATIONS[api_version].file_id_of(self.job_id)
-            self.publish(context, file_id=file_id, execution_id=self.execution_id, user=self._trigger_user)
+            self._record(context, settings, execution_id, file_id)
+        self.execution_id = execution_id
+        self._run = settings = settings.with_execution(execution_id, owned=True)
+        if ended is not None:  # a retry whose recorded run had already ended well: its result, no new run
+            self.publish(context, file_id=file_id, execution_id=execution_id)
+            return self._complete(ended) if self.wait_for_completion else execution_id
+        try:
+            self.publish(context, file_id=file_id, execution_id=execution_id, user=self._trigger_user)
             if not self.wait_for_completion:
-                return self.execution_id
+                return execution_id
             if self.deferrable:
                 self.defer_wait(
-                    settings.bind(self.job_id, self.execution_id, owned=True, timeout=self._deferred_budget(context))
+                    settings.bind(self.job_id, execution_id, owned=True, timeout=self._deferred_budget(context))
                 )
             verdict = self.wait_in_worker(self.new_watch(settings))
         except TaskDeferred:
@@ -131,6 +148,70 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         except Exception as exc:
             raise AirflowException(f"{exc}; {self.stop_execution(settings)}") from exc
         return self._complete(verdict)
+
+    def _recorded_run(self, settings: WaitSettings, context: Any) -> tuple[int | None, int | None, Verdict | None]:
+        """The run an earlier try of this task instance recorded, if this try may take it (docs/durable-runs.md):
+        ``(execution id, file id, None)`` while it is active, ``(..., verdict)`` when it ended well, and
+        ``(None, None, None)`` when there is none, the task was cleared, or the run ended badly or is gone."""
+        from airflow_provider_datameer.core.durable import resume_decision
+        from airflow_provider_datameer.core.verdict import WaitEnd
+
+        record = self._records.read() if self._records is not None else None
+        ti = context["ti"]
+        decision = resume_decision(
+            record,
+            job_id=self.job_id,
+            api_version=settings.api_version,
+            try_number=ti.try_number,
+            max_tries=ti.max_tries,
+        )
+        if decision.reason:
+            self.log.info("%s", decision.reason)
+        if record is None or decision.execution_id is None:
+            return None, None, None
+        verdict = self.poll_once(self.new_watch(settings.with_execution(decision.execution_id, owned=True)))
+        if verdict is None:
+            self.log.info("Datameer execution %s is still active: waiting for it.", decision.execution_id)
+            return decision.execution_id, record.file_id, None
+        if verdict.status is WaitEnd.SUCCESS:
+            self.log.info(
+                "Datameer execution %s has ended (%s): taking its result.", decision.execution_id, verdict.job_status
+            )
+            return decision.execution_id, record.file_id or verdict.file_id, verdict
+        self.log.info("Not taking execution %s: %s. Starting a new run.", decision.execution_id, verdict.message)
+        return None, None, None
+
+    def _record_store(self, context: Any) -> RunRecordStore | None:
+        from airflow_provider_datameer.operators.run_record import RunRecordStore
+
+        return RunRecordStore.of(context, self.log) if self.durable else None
+
+    def _record(self, context: Any, settings: WaitSettings, execution_id: int | None, file_id: int | None) -> None:
+        """Write the run to the task state store before anything else happens to it (durable runs)."""
+        from airflow_provider_datameer.core.durable import STARTED, RunRecord
+
+        if self._records is None or execution_id is None:
+            return
+        ti = context["ti"]
+        self._records.write(
+            RunRecord(
+                job_id=str(self.job_id),
+                execution_id=execution_id,
+                api_version=settings.api_version,
+                file_id=file_id,
+                try_number=ti.try_number,
+                max_tries=ti.max_tries,
+                started_by=self._started_by or STARTED,
+            )
+        )
+
+    def _record_outcome(self) -> None:
+        """Add how the run ended (the task's result) to its record, for the Storage tab and later tries."""
+        record = self._records.read() if self._records is not None else None
+        if self._records is None or record is None or self.datameer_result is None:
+            return
+        if record.execution_id == self.datameer_result.get("execution_id"):
+            self._records.write(record.ended(self.datameer_result))
 
     def _latest(self, settings: WaitSettings) -> Any:
         from airflow_provider_datameer.core.endpoints import GENERATIONS
@@ -156,6 +237,8 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
 
     def _start_or_join(self, latest: Any, settings: WaitSettings) -> int | None:
         """Trigger a run, or join / queue behind / refuse the active one, as ``if_running`` says."""
+        from airflow_provider_datameer.core.durable import JOINED, QUEUED
+
         if latest.status in PENDING_STATES:
             active = (
                 f"Datameer job {self.job_id} already has an active execution "
@@ -165,8 +248,10 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
                 raise AirflowException(f"{active}; if_running='fail' refuses to start another run")
             if self.if_running == "wait":
                 self.log.info("%s; waiting for it instead of starting another (if_running='wait')", active)
+                self._started_by = JOINED
                 return latest.execution_id
             self.log.info("%s; queueing a new run behind it (if_running='queue')", active)
+            self._started_by = QUEUED
             started = self.hook.trigger_job_sequential(self.job_id)
         elif settings.api_version == 1:
             return self._start_v1(latest, settings)
@@ -193,12 +278,20 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
 
         verdict = Verdict.from_event(event)
         self.execution_id = verdict.execution_id
+        self._records = self._record_store(context)
         return self._complete(verdict)
 
     def _complete(self, verdict: Verdict) -> int | None:
-        """The task's outcome. A timeout stops the run first. A wait that lost track of the run otherwise
-        (error budget spent, credentials refused, Datameer forgot the execution) leaves it alone, because a
-        stop could not be checked or could hit another job's run, and the message says how to stop it."""
+        """The task's outcome, also written to the run's record. A timeout stops the run first. A wait that
+        lost track of the run otherwise (error budget spent, credentials refused, Datameer forgot the execution)
+        leaves it alone, because a stop could not be checked or could hit another job's run, and the message
+        says how to stop it."""
+        try:
+            return self._outcome_of(verdict)
+        finally:
+            self._record_outcome()
+
+    def _outcome_of(self, verdict: Verdict) -> int | None:
         from airflow_provider_datameer.core.verdict import WaitEnd
         from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 
