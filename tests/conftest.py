@@ -1,8 +1,11 @@
-"""Shared test setup: an isolated AIRFLOW_HOME, the Datameer emulator on loopback, and a connection to it."""
+"""Shared test setup: an isolated AIRFLOW_HOME, the Datameer emulator on loopback, and a connection to it.
+
+Fixtures only; the helpers shared by several tiers are in tests/support.py (imported inside the fixtures, after
+the isolation below).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -14,29 +17,6 @@ _HOME = Path(tempfile.mkdtemp(prefix="datameer-tests-airflow-"))
 os.environ.setdefault("AIRFLOW_HOME", str(_HOME))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
-
-REPO = Path(__file__).resolve().parent.parent
-PASSWORD = "admin"
-
-
-def connection_json(url: str, *, login: str = "admin", password: str = PASSWORD, **extra: object) -> str:
-    """An ``AIRFLOW_CONN_*`` value pointing at an emulator URL, with fast retries for tests."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    extra.setdefault("retries", {"attempts": 3, "backoff": 0.05, "max_backoff": 0.2})
-    extra.setdefault("timeout", 5)
-    return json.dumps(
-        {
-            "conn_type": "datameer",
-            "host": parts.hostname,
-            "port": parts.port,
-            "schema": parts.scheme,
-            "login": login,
-            "password": password,
-            "extra": extra,
-        }
-    )
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +37,7 @@ def emulator(emulator_server):
 @pytest.fixture
 def datameer_conn(emulator, monkeypatch):
     """``datameer_default`` pointing at the emulator; returns a setter for other extras/credentials."""
+    from tests.support import connection_json
 
     def configure(conn_id: str = "datameer_default", **kwargs: object) -> str:
         monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", connection_json(emulator.url, **kwargs))
@@ -78,7 +59,7 @@ async def close_sessions():
 @pytest.fixture(scope="session")
 def migrated_home(tmp_path_factory):
     """An AIRFLOW_HOME with a migrated sqlite DB; every DAG run works in its own copy."""
-    from tests.airflow_runner import migrate
+    from tests.support import migrate
 
     home = tmp_path_factory.mktemp("airflow-home")
     migrate(home)
@@ -88,9 +69,9 @@ def migrated_home(tmp_path_factory):
 @pytest.fixture
 def dags_test(emulator, migrated_home, tmp_path):
     """``dags_test(dag_id, dags_folder=..., url=<emulator>, **conn)`` runs real ``airflow dags test`` in a
-    private home and returns a :class:`tests.airflow_runner.DagRun` (state, output, home)."""
-    from tests.airflow_runner import EXAMPLE_DAGS
-    from tests.airflow_runner import dags_test as run_dag
+    private home and returns a :class:`tests.support.DagRun` (state, output, home)."""
+    from tests.support import EXAMPLE_DAGS
+    from tests.support import dags_test as run_dag
 
     def run(dag_id: str, dags_folder: Path = EXAMPLE_DAGS, url: str | None = None, **conn: object):
         return run_dag(migrated_home, tmp_path / f"home-{dag_id}", dag_id, url or emulator.url, dags_folder, **conn)

@@ -124,7 +124,7 @@ def test_test_button_fails_on_bad_credentials_and_bad_extras(emulator, datameer_
 
 
 def test_test_button_fails_fast_when_unreachable(emulator, monkeypatch):
-    from tests.conftest import connection_json
+    from tests.support import connection_json
 
     monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", connection_json("http://127.0.0.1:9"))
 

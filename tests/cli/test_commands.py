@@ -7,7 +7,7 @@ import json
 import pytest
 
 from airflow_provider_datameer.cli import main
-from tests.conftest import PASSWORD, connection_json
+from tests.support import PASSWORD, connection_json
 
 IMPORT, BROKEN = 48, 62  # emulator jobs: completes after ~5 s; ends in ERROR after ~4 s
 IMPORT_CONFIGURATION = 41

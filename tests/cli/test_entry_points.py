@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD, connection_json
+from tests.support import PASSWORD, connection_json
 
 SECRET = "s3cret-Pa55word"
 
@@ -94,7 +94,7 @@ def test_a_connection_made_in_the_ui_is_found_in_the_metadata_database(emulator,
     """Outside a task, Airflow 3's task SDK does not read the metadata DB; the CLI must (seen failing)."""
     from urllib.parse import urlsplit
 
-    from tests.airflow_runner import AIRFLOW, airflow_env
+    from tests.support import AIRFLOW, airflow_env
 
     home = tmp_path / "home"
     shutil.copytree(migrated_home, home)

@@ -10,8 +10,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from tests.compat.versions import AIRFLOW_VERSION
-from tests.conftest import REPO
+from tests.support import AIRFLOW_VERSION, REPO
 
 
 def claimed() -> SpecifierSet:

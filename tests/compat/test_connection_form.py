@@ -18,7 +18,7 @@ import pytest
 
 from airflow_provider_datameer import get_provider_info
 from airflow_provider_datameer.hooks import connection_form as connection_ui
-from tests.compat.versions import requires_airflow
+from tests.support import requires_airflow
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.airflow_runner import EXAMPLE_DAGS, airflow_env
+from tests.support import EXAMPLE_DAGS, airflow_env
 
 
 @pytest.mark.dags

@@ -17,7 +17,7 @@ import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.compat.versions import AIRFLOW_VERSION, TRIGGER_ON_KILL, requires_airflow
+from tests.support import AIRFLOW_VERSION, TRIGGER_ON_KILL, requires_airflow
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 
@@ -102,16 +102,14 @@ def task_instance_in(state: str) -> SimpleNamespace:
 
 @requires_airflow(">=3.3", "the triggerer calls BaseTrigger.on_kill")
 @pytest.mark.parametrize(("state", "stopped"), [("deferred", False), ("failed", True), ("success", True)])
-async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_alone(
-    emulator, monkeypatch, state, stopped
-):
+async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_alone(emulator, mocker, state, stopped):
     """A triggerer that missed its heartbeat cancels its moved triggers "by user action" (apache/airflow#73454).
     Only a task that left DEFERRED (marked failed/success, cleared) was killed by a user. The task's state comes
     from Airflow's execution API, which has no server in this test: Airflow's call is answered here (the real
     one runs in tests/topology/test_two_copies.py)."""
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
-    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(lambda **kw: {"r": {"run": state}}))
+    mocker.patch.object(RuntimeTaskInstance, "get_task_states", autospec=True, return_value={"r": {"run": state}})
     execution_id = running_execution(emulator)
     trigger = waiting_trigger(execution_id)
     trigger.task_instance = task_instance_in(state)
@@ -123,13 +121,11 @@ async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_
 
 
 @requires_airflow(">=3.3", "the triggerer calls BaseTrigger.on_kill")
-async def test_when_the_state_cannot_be_read_the_kill_is_taken_as_a_users(emulator, monkeypatch):
+async def test_when_the_state_cannot_be_read_the_kill_is_taken_as_a_users(emulator, mocker):
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
-    def unreachable(**kw):
-        raise ConnectionError("the supervisor did not answer")
-
-    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(unreachable))
+    unreachable = ConnectionError("the supervisor did not answer")
+    mocker.patch.object(RuntimeTaskInstance, "get_task_states", autospec=True, side_effect=unreachable)
     trigger = waiting_trigger(running_execution(emulator))
     trigger.task_instance = task_instance_in("failed")
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
-from tests.integration.support import FAST
+from tests.support import FAST, REPO
 
 ROUTES = REPO / "tests" / "dags" / "routes"
 MOVED = {

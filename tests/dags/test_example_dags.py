@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 EXAMPLES = sorted(p.stem for p in (REPO / "example_dags").glob("example_*.py"))
 #: Examples written for another server or connection: emulator switches and connection extras.

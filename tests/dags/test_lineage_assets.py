@@ -16,8 +16,7 @@ import sys
 
 import pytest
 
-from tests.airflow_runner import AIRFLOW, EXAMPLE_DAGS, airflow_env
-from tests.conftest import REPO, connection_json
+from tests.support import AIRFLOW, EXAMPLE_DAGS, REPO, airflow_env, connection_json
 
 HANDOFF = REPO / "tests" / "dags" / "asset_handoff.py"
 URI = "datameer://datameer.example.com/Data/ImportJobs/sales_import.imp"

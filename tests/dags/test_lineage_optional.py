@@ -9,8 +9,7 @@ import sys
 
 import pytest
 
-from tests.airflow_runner import airflow_env
-from tests.conftest import REPO, connection_json
+from tests.support import REPO, airflow_env, connection_json
 
 SCRIPT = REPO / "tests" / "dags" / "without_openlineage.py"
 LINEAGE_DAGS = REPO / "tests" / "dags" / "lineage"

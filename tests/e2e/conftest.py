@@ -6,7 +6,6 @@ Component logs, the emulator's request log and screenshots end up in ``artifacts
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -17,8 +16,8 @@ import pytest
 from airflow_provider_datameer.emulator import EmulatorProcess
 from scripts.airflow_stack import AirflowStack, emulator_process
 from scripts.processes import wait_for
-from tests.conftest import REPO
 from tests.e2e.support import DAG_ID
+from tests.support import REPO, save_request_log
 
 ARTIFACTS = REPO / "artifacts" / "e2e"
 #: a killed triggerer's triggers move to a live one once its heartbeat is this old (default 30 s)
@@ -85,8 +84,7 @@ def emulator(datameer: EmulatorProcess, artifacts: Path, request) -> Iterator[Em
     try:
         yield datameer
     finally:
-        requests = json.dumps(datameer.client.requests(), indent=1)
-        (artifacts / f"requests-{request.node.name}.json").write_text(requests)
+        save_request_log(datameer, artifacts / f"requests-{request.node.name}.json")
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

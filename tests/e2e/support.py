@@ -1,4 +1,6 @@
-"""Watching one run of example (a) through Airflow's REST API, and reading the emulator's side of it."""
+"""Helpers of the e2e tier: watching one run of example (a) through Airflow's REST API, and reading the
+emulator's side of it (the readers the topology tier uses too, ``requests`` and ``rest_executions``, are in
+tests/support.py)."""
 
 from __future__ import annotations
 
@@ -67,15 +69,6 @@ class RunWatch:
 
     def links(self) -> dict[str, str | None]:
         return self.api.extra_links(DAG_ID, self.run_id, TASK_ID)
-
-
-def rest_executions(emulator: EmulatorProcess) -> list[dict[str, Any]]:
-    """Executions started through Datameer's REST API (not the control API)."""
-    return [e for e in emulator.client.state()["executions"] if e["trigger"] == "RESTAPI"]
-
-
-def requests(emulator: EmulatorProcess, *endpoints: str) -> list[dict[str, Any]]:
-    return [r for r in emulator.client.requests() if r["endpoint"] in endpoints]
 
 
 def polls_after_trigger(emulator: EmulatorProcess, since: float | None = None) -> list[dict[str, Any]]:

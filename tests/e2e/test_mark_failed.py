@@ -6,22 +6,12 @@ On Airflow 3.3+ the triggerer cancels the trigger "by user action" and calls ``D
 
 from __future__ import annotations
 
-import pytest
-from packaging.version import Version
-
 from scripts.processes import wait_for
-from tests.e2e.support import DAG_ID, DEADLINE, TASK_ID, RunWatch, long_job, requests, rest_executions
-
-STOPS = ("stop_v2", "stop_v1")
-
-
-def _airflow_version() -> Version:
-    from importlib.metadata import version
-
-    return Version(version("apache-airflow"))
+from tests.e2e.support import DAG_ID, DEADLINE, TASK_ID, RunWatch, long_job
+from tests.support import STOPS, requests, requires_airflow, rest_executions
 
 
-@pytest.mark.skipif(_airflow_version() < Version("3.3"), reason="BaseTrigger.on_kill is called from Airflow 3.3")
+@requires_airflow(">=3.3", "BaseTrigger.on_kill is called from Airflow 3.3")
 def test_marking_the_deferred_task_failed_stops_the_datameer_run(airflow, emulator):
     long_job(emulator)
     run = RunWatch.start(airflow.api)

@@ -7,7 +7,8 @@ from urllib.parse import quote
 
 from scripts.airflow_stack import EMULATOR_USER
 from tests.e2e.browser import rendered_dom, screenshot
-from tests.e2e.support import DAG_ID, TASK_ID, TRIGGER_CLASS, RunWatch, requests, rest_executions
+from tests.e2e.support import DAG_ID, TASK_ID, TRIGGER_CLASS, RunWatch
+from tests.support import requests, rest_executions
 
 
 def test_trigger_and_wait_defers_and_links_to_the_datameer_run(airflow, emulator, artifacts):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 from scripts.processes import wait_for
-from tests.e2e.support import DEADLINE, RunWatch, finish, long_job, polls_after_trigger, requests, rest_executions
+from tests.e2e.support import DEADLINE, RunWatch, finish, long_job, polls_after_trigger
+from tests.support import requests, rest_executions
 
 
 def test_run_survives_a_killed_triggerer(airflow, emulator):

@@ -16,7 +16,7 @@ import pytest
 
 from scripts.airflow_api import AirflowApiError
 from scripts.dag_runs import standalone, start_runs, states, wait_finished
-from tests.conftest import REPO
+from tests.support import REPO
 
 DAGS = REPO / "tests" / "dags" / "worker_free"
 DAG_ID = "datameer_worker_free"

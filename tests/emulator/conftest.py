@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
-
-from .emulator_testlib import JOBS, Api, wait_for
+from tests.emulator.support import JOBS, Api, wait_for
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared pieces of the emulator tests: the fast test jobs, a requests-based API helper, polling.
+"""Helpers of the emulator tier: the fast test jobs, a requests-based API helper, polling.
 
 Everything goes over real loopback HTTP. Durations are short (queue 0.2 s, run 0.5 s) and every wait
 polls against a generous deadline; nothing asserts how long something took.

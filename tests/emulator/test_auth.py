@@ -6,8 +6,7 @@ import pytest
 import requests
 
 from airflow_provider_datameer.emulator import EmulatorServer
-
-from .emulator_testlib import IMPORT, PRIVATE, Api
+from tests.emulator.support import IMPORT, PRIVATE, Api
 
 ENDPOINTS = [
     ("GET", "/api/job-execution/48/status"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .emulator_testlib import BROKEN, EXPORT, IMPORT, LONG, QUEUE, WAIT, WARN, WB
+from tests.emulator.support import BROKEN, EXPORT, IMPORT, LONG, QUEUE, WAIT, WARN, WB
 
 MEDIUM = re.compile(r"^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{1,3}$")

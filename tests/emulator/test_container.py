@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .emulator_testlib import IMPORT, Api
+from tests.emulator.support import IMPORT, Api
 
 SERVLET_404 = (
     "<html>\n<head>\n"

@@ -6,8 +6,7 @@ import pytest
 import requests
 
 from airflow_provider_datameer.emulator import EmulatorControlError
-
-from .emulator_testlib import IMPORT, LONG, QUEUE, SEEDED
+from tests.emulator.support import IMPORT, LONG, QUEUE, SEEDED
 
 NEW_JOB = {"file_id": 500, "configuration_id": 400, "path": "/New/job.exp", "type": "export", "run_seconds": 0}
 

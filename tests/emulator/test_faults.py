@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from airflow_provider_datameer.emulator import EmulatorControlError
-
-from .emulator_testlib import IMPORT, LONG
+from tests.emulator.support import IMPORT, LONG
 
 STATUS = f"/api/job-execution/{IMPORT}/status"
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
-
-from .emulator_testlib import IMPORT, Api
+from tests.emulator.support import IMPORT, Api
 
 # The default job set (default_jobs.json) under configuration_ids=overlap; docs/emulator.md has this table.
 OVERLAP = {48: 57, 57: 60, 60: 61, 61: 62, 62: 63, 63: 48}

@@ -7,8 +7,7 @@ import re
 import pytest
 
 from airflow_provider_datameer.emulator import DEFAULT_SWITCHES, EmulatorControlError, EmulatorServer
-
-from .emulator_testlib import IMPORT, LONG, QUEUE, WARN, Api
+from tests.emulator.support import IMPORT, LONG, QUEUE, WARN, Api
 
 
 def test_defaults_are_reported(emu):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .emulator_testlib import IMPORT, LONG, QUEUE, SEEDED, WARN
+from tests.emulator.support import IMPORT, LONG, QUEUE, SEEDED, WARN
 
 ORDER = ["_NONE", "QUEUED", "WAITING_FOR_OTHER_JOB", "RUNNING", "COMPLETED"]
 

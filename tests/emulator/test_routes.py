@@ -11,8 +11,7 @@ import pytest
 from airflow_provider_datameer.core.endpoints import DEFAULT_ENDPOINTS
 from airflow_provider_datameer.emulator import DEFAULT_SWITCHES, EmulatorControlError, EmulatorProcess, EmulatorServer
 from airflow_provider_datameer.emulator.routing import DEFAULT_ROUTES
-
-from .emulator_testlib import IMPORT, JOBS, LONG, Api
+from tests.emulator.support import IMPORT, JOBS, LONG, Api
 
 MOVED = {
     "trigger_v2": {"path": "/api/v2/job/{job}/start", "method": "PUT"},

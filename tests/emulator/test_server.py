@@ -20,8 +20,7 @@ from airflow_provider_datameer.emulator import (
 )
 from airflow_provider_datameer.emulator import endpoints as emulator_endpoints
 from airflow_provider_datameer.emulator.tls import server_ssl_context
-
-from .emulator_testlib import IMPORT, QUEUE
+from tests.emulator.support import IMPORT, QUEUE
 
 CLI = [sys.executable, "-m", "airflow_provider_datameer.emulator"]
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
-from tests.conftest import connection_json
+from tests.support import connection_json
 
 
 @pytest.fixture

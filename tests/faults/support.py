@@ -15,24 +15,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
-from tests.integration import logged, support
-from tests.integration.support import task_log, trigger_op
-
-__all__ = [
-    "BOTH_MODES",
-    "after_trigger",
-    "fault_while_waiting",
-    "on_request",
-    "outage",
-    "sensor",
-    "task_log",
-    "trigger_op",
-]
+from tests import support as shared
 
 
 def sensor(**kw: Any) -> DatameerJobSensor:
-    """The integration tier's sensor, deferrable unless told otherwise (the fault matrix runs both modes)."""
-    return support.sensor(**{"deferrable": True, **kw})
+    """The shared sensor (tests/support.py), deferrable unless told otherwise (the fault matrix runs both modes)."""
+    return shared.sensor(**{"deferrable": True, **kw})
 
 
 #: Run a test with the wait deferred to the trigger (async transport) and in the worker (sync transport).
@@ -50,7 +38,7 @@ def fault_while_waiting(emulator: Any, **rule: Any) -> int:
 
 def after_trigger(emulator: Any, endpoint: str) -> list[dict[str, Any]]:
     """Requests of ``endpoint`` logged after the (first) V2 trigger."""
-    entries = logged(emulator)
+    entries = shared.logged(emulator)
     first = next(i for i, r in enumerate(entries) if r["endpoint"] == "trigger_v2")
     return [r for r in entries[first + 1 :] if r["endpoint"] == endpoint]
 

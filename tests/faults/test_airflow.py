@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
-from tests.integration import execution
-from tests.integration.support import requests_for
+from tests.support import execution
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.dags
 

@@ -14,9 +14,8 @@ from datetime import datetime
 import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from tests.faults.support import sensor, task_log
-from tests.integration import execution
-from tests.integration.support import context, run_deferrable
+from tests.faults.support import sensor
+from tests.support import context, execution, run_deferrable, task_log
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -12,8 +12,7 @@ from urllib.parse import unquote
 import pytest
 
 from airflow_provider_datameer.core.identifiers import MAX_PATH_LENGTH
-from tests.faults.support import trigger_op
-from tests.integration.support import context, run_deferrable
+from tests.support import context, run_deferrable, trigger_op
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -19,9 +19,9 @@ from airflow.providers.common.compat.sdk import TaskDeferred
 
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.faults.support import BOTH_MODES, sensor, trigger_op
-from tests.integration import execution, wait_for_logged
-from tests.integration.support import FAST, context, first_event, requests_for, run_deferrable
+from tests.faults.support import BOTH_MODES, sensor
+from tests.support import FAST, context, execution, first_event, run_deferrable, trigger_op, wait_for_logged
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -16,9 +16,19 @@ from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.faults.support import BOTH_MODES, sensor, task_log
-from tests.integration import IMPORT, LONG, WORKBOOK, execution, finished_run, logged, running_run
-from tests.integration.support import context, run_deferrable
+from tests.faults.support import BOTH_MODES, sensor
+from tests.support import (
+    IMPORT,
+    LONG,
+    WORKBOOK,
+    context,
+    execution,
+    finished_run,
+    logged,
+    run_deferrable,
+    running_run,
+    task_log,
+)
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -12,9 +12,8 @@ from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator, DatameerTriggerJobOperator
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.faults.support import sensor, task_log, trigger_op
-from tests.integration import IMPORT, LONG, execution, logged, running_run
-from tests.integration.support import RecordingTI
+from tests.faults.support import sensor
+from tests.support import IMPORT, LONG, RecordingTI, execution, logged, running_run, task_log, trigger_op
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

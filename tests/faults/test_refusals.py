@@ -16,8 +16,9 @@ from airflow_provider_datameer.core.errors import (
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, sensor, trigger_op
-from tests.integration.support import FAST, context, requests_for, run_deferrable
+from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, sensor
+from tests.support import FAST, context, run_deferrable, trigger_op
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

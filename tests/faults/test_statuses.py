@@ -12,9 +12,9 @@ import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.faults.support import BOTH_MODES, on_request, sensor, task_log, trigger_op
-from tests.integration import execution, finished_run
-from tests.integration.support import context, requests_for, run_deferrable
+from tests.faults.support import BOTH_MODES, on_request, sensor
+from tests.support import context, execution, finished_run, run_deferrable, task_log, trigger_op
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -17,9 +17,7 @@ from airflow_provider_datameer.core.errors import DatameerTLSError
 from airflow_provider_datameer.emulator import EmulatorServer
 from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.conftest import connection_json
-from tests.faults.support import trigger_op
-from tests.integration.support import FAST, context, first_event, run_deferrable
+from tests.support import FAST, connection_json, context, first_event, run_deferrable, trigger_op
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
 

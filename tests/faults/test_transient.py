@@ -15,10 +15,18 @@ import pytest
 from airflow_provider_datameer.core.errors import DatameerTransientError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.conftest import connection_json
-from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, outage, task_log, trigger_op
-from tests.integration import execution, wait_for_logged
-from tests.integration.support import FAST, context, requests_for, run_deferrable
+from tests.faults.support import BOTH_MODES, after_trigger, fault_while_waiting, outage
+from tests.support import (
+    FAST,
+    connection_json,
+    context,
+    execution,
+    run_deferrable,
+    task_log,
+    trigger_op,
+    wait_for_logged,
+)
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
 

@@ -6,12 +6,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.conftest import connection_json
 from tests.hostile.server import HostileServer
-
-#: The connection's ``timeout`` in these tests: longer than the server's drip interval, so only a total
-#: deadline stops a dripped answer.
-TIMEOUT = 2.0
+from tests.hostile.support import TIMEOUT
+from tests.support import connection_json
 
 
 @pytest.fixture(scope="session")

@@ -22,9 +22,8 @@ from airflow_provider_datameer.core.errors import (
 )
 from airflow_provider_datameer.core.retry import UNSAFE_TO_REPEAT_HINT
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from tests.hostile.conftest import TIMEOUT
-from tests.integration import BOTH_PATHS, IMPORT
-from tests.integration.support import context
+from tests.hostile.support import TIMEOUT
+from tests.support import BOTH_PATHS, IMPORT, context
 
 #: "Did not hang": a call returns within this many seconds (three times the connection's timeout).
 BOUND = 3 * TIMEOUT

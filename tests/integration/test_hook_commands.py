@@ -9,7 +9,7 @@ import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.status import PENDING_STATES, DatameerJobStatus
-from tests.integration import (
+from tests.support import (
     BOTH_PATHS,
     BROKEN,
     CONFIGURATION,

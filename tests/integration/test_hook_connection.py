@@ -18,9 +18,17 @@ from structlog.testing import capture_logs
 from airflow_provider_datameer.core.errors import DatameerError, DatameerNotFoundError
 from airflow_provider_datameer.emulator import EmulatorServer
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from tests.compat.versions import requires_airflow
-from tests.conftest import connection_json
-from tests.integration import BOTH_PATHS, IMPORT, LONG, execution, finished_run, logged, running_run
+from tests.support import (
+    BOTH_PATHS,
+    IMPORT,
+    LONG,
+    connection_json,
+    execution,
+    finished_run,
+    logged,
+    requires_airflow,
+    running_run,
+)
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
 
@@ -221,28 +229,18 @@ async def test_an_extra_that_is_not_json_is_an_error_not_a_default_connection(em
 
 
 # ---------------------------------------------------------------------------------------------- sharing
-def test_threads_sharing_a_hook_make_one_lookup_and_one_session(datameer_conn, emulator, monkeypatch):
+def test_threads_sharing_a_hook_make_one_lookup_and_one_session(datameer_conn, emulator, mocker):
     """Issue #12 item 9: 200 threads on one hook made 200 lookups and 200 requests.Sessions (199 unclosed)."""
     import threading
 
     import requests
+    from airflow.providers.common.compat.sdk import BaseHook
 
     finished_run(emulator, IMPORT)
-    lookups, sessions = [], []
-
-    class CountingHook(DatameerHook):
-        def get_connection(self, conn_id):  # Airflow's lookup, counted
-            lookups.append(conn_id)
-            return super().get_connection(conn_id)
-
-    real_init = requests.Session.__init__
-
-    def counting_init(session, *args, **kwargs):
-        sessions.append(session)
-        real_init(session, *args, **kwargs)
-
-    monkeypatch.setattr(requests.Session, "__init__", counting_init)
-    hook, start, results = CountingHook(), threading.Barrier(200), []
+    # Airflow's connection lookup and the sessions requests opens, counted (both still do their real work)
+    lookups = mocker.spy(BaseHook, "get_connection").call_args_list
+    sessions = mocker.spy(requests.Session, "__init__").call_args_list
+    hook, start, results = DatameerHook(), threading.Barrier(200), []
 
     def poll() -> None:
         start.wait()
@@ -327,7 +325,7 @@ async def test_a_ca_bundle_gone_after_the_connection_was_read_is_a_settings_erro
     import certifi
 
     from airflow_provider_datameer.core.errors import DatameerConnectionSettingsError
-    from tests.integration import closed_port
+    from tests.integration.support import closed_port
 
     bundle = tmp_path / "corp-ca.pem"
     shutil.copy(certifi.where(), bundle)

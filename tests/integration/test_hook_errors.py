@@ -25,8 +25,8 @@ from airflow_provider_datameer.core.errors import (
 from airflow_provider_datameer.emulator import EmulatorServer
 from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
 from airflow_provider_datameer.hooks.datameer import DatameerHook
-from tests.conftest import connection_json
-from tests.integration import BOTH_PATHS, IMPORT, LONG, UNKNOWN_FILE, closed_port, logged, running_run
+from tests.integration.support import UNKNOWN_FILE, closed_port
+from tests.support import BOTH_PATHS, IMPORT, LONG, connection_json, logged, running_run
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
 

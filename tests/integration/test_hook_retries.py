@@ -12,7 +12,7 @@ import pytest
 from airflow_provider_datameer.core.errors import DatameerTransientError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.status import DatameerJobStatus
-from tests.integration import BOTH_PATHS, IMPORT, logged, wait_for_logged
+from tests.support import BOTH_PATHS, IMPORT, logged, wait_for_logged
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

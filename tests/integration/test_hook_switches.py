@@ -13,12 +13,12 @@ import pytest
 from airflow_provider_datameer.core.errors import DatameerNotFoundError, DatameerRejectedError
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.status import DatameerJobStatus
-from tests.integration import (
+from tests.integration.support import UNKNOWN_FILE
+from tests.support import (
     BOTH_PATHS,
     CONFIGURATION,
     IMPORT,
     LONG,
-    UNKNOWN_FILE,
     WARNINGS,
     execution,
     finished_run,

@@ -15,7 +15,9 @@ from airflow_provider_datameer.core.errors import (
 )
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
-from tests.integration.support import FAST, context, requests_for, run_deferrable, stop_op, trigger_op
+from tests.integration.support import stop_op
+from tests.support import FAST, context, run_deferrable, trigger_op
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn")
 

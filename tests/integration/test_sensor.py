@@ -10,7 +10,7 @@ from airflow.providers.common.compat.sdk import AirflowSkipException, TaskDeferr
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
-from tests.integration.support import FAST, context, run_deferrable, sensor
+from tests.support import FAST, context, run_deferrable, sensor
 
 pytestmark = pytest.mark.usefixtures("datameer_conn")
 

@@ -12,7 +12,8 @@ import pytest
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.integration.support import FAST, first_event, requests_for, task_log
+from tests.support import FAST, first_event, task_log
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 

@@ -19,8 +19,21 @@ from airflow_provider_datameer.core.errors import (
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.integration import CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, running_run
-from tests.integration.support import FAST, context, requests_for, run_deferrable, sensor, trigger_op
+from tests.support import (
+    CONFIGURATION,
+    FAST,
+    IMPORT,
+    LONG,
+    WORKBOOK,
+    context,
+    execution,
+    logged,
+    run_deferrable,
+    running_run,
+    sensor,
+    trigger_op,
+)
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
 BOTH_MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["worker", "deferred"])

@@ -21,8 +21,22 @@ from airflow_provider_datameer.core.errors import DatameerNotFoundError, Datamee
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed, DatameerJobTimeout
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.integration import BROKEN, CONFIGURATION, IMPORT, LONG, WORKBOOK, execution, logged, support
-from tests.integration.support import FAST, context, first_event, requests_for, run_deferrable
+from tests import support as shared
+from tests.integration import support
+from tests.support import (
+    BROKEN,
+    CONFIGURATION,
+    FAST,
+    IMPORT,
+    LONG,
+    WORKBOOK,
+    context,
+    execution,
+    first_event,
+    logged,
+    run_deferrable,
+)
+from tests.support import requests as requests_for
 
 pytestmark = pytest.mark.usefixtures("close_sessions")
 
@@ -53,11 +67,11 @@ def v1(emulator, datameer_conn):
 
 def trigger_op(**kw):
     """The shared factory, naming the import job by its configuration id (the V1 path's job id)."""
-    return support.trigger_op(**{"job_id": CONFIG, **kw})
+    return shared.trigger_op(**{"job_id": CONFIG, **kw})
 
 
 def sensor(**kw):
-    return support.sensor(**{"job_id": CONFIG, **kw})
+    return shared.sensor(**{"job_id": CONFIG, **kw})
 
 
 def stop_op(**kw):

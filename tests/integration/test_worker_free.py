@@ -21,8 +21,7 @@ from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers import defer_hold as settle
 from airflow_provider_datameer.triggers import worker_free
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.compat.versions import requires_airflow
-from tests.integration.support import FAST, context, run_deferrable, task_log
+from tests.support import FAST, context, requires_airflow, run_deferrable, task_log
 
 NEEDS_3_3 = requires_airflow(">=3.3", "worker-free sensors are refused before Airflow 3.3")
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")

@@ -66,6 +66,6 @@ def test_core_init_must_stay_empty(package: Path):
 def test_imports_between_core_modules_and_of_the_standard_library_pass(package: Path):
     status = package / "core" / "status.py"
     status.write_text(
-        status.read_text() + "\nimport json\nfrom airflow_provider_datameer.core import numbers\nfrom . import errors\n"
+        status.read_text() + "\nimport json\nfrom airflow_provider_datameer.core import values\nfrom . import errors\n"
     )
     assert check(package).returncode == 0

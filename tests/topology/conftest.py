@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import functools
-import json
 import os
 import shutil
 import signal
@@ -25,7 +24,7 @@ from airflow_provider_datameer.emulator import EmulatorServer
 from scripts.airflow_stack import EMULATOR_USER
 from scripts.processes import Spawned, wait_for
 from scripts.topology import TRIGGERERS, Topology
-from tests.conftest import REPO
+from tests.support import REPO, save_request_log
 from tests.topology.jobs import jobs
 
 ARTIFACTS = REPO / "artifacts" / "topology"
@@ -104,6 +103,4 @@ def emulator(datameer: EmulatorServer, request) -> Iterator[EmulatorServer]:
     finally:
         if not datameer.running:
             datameer.start()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        log = json.dumps(datameer.client.requests(), indent=1)
-        (ARTIFACTS / f"requests-{request.node.name}.json").write_text(log)
+        save_request_log(datameer, ARTIFACTS / f"requests-{request.node.name}.json")

@@ -1,4 +1,6 @@
-"""Watching a run of a topology DAG through Airflow's REST API, and reading the emulator's side of it."""
+"""Helpers of the topology tier: watching a run of a topology DAG through Airflow's REST API, and reading the
+emulator's side of it (the readers the e2e tier uses too, ``requests``, ``rest_executions`` and ``STOPS``, are
+in tests/support.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from urllib.parse import quote
 from airflow_provider_datameer.emulator import EmulatorServer
 from scripts.airflow_api import AirflowApi
 from scripts.processes import wait_for
+from tests.support import STOPS, requests, rest_executions
 from tests.topology.jobs import HELD_FILE_IDS, MAPPED_FILE_IDS
 
 TASK_ID = "run"
@@ -19,7 +22,6 @@ FILE_IDS = {"topology_mapped": MAPPED_FILE_IDS, "topology_held": HELD_FILE_IDS}
 ENDED = ("success", "failed", "upstream_failed", "skipped", "removed")
 #: generous: two shared cores with other engineers' tests on them; never a timing assertion
 DEADLINE = 420.0
-STOPS = ("stop_v2", "stop_v1")
 TRIGGERS = ("trigger_v2", "trigger_v1", "sequential_trigger_v2")
 
 
@@ -107,18 +109,9 @@ class MappedRun:
         return {i: ti["try_number"] for i, ti in self.tis().items()}
 
 
-def requests(emulator: EmulatorServer, *endpoints: str) -> list[dict[str, Any]]:
-    return [r for r in emulator.client.requests() if r["endpoint"] in endpoints]
-
-
 def trigger_counts(emulator: EmulatorServer) -> Counter[str]:
     """Trigger requests per job identifier (as sent: the file id)."""
     return Counter(str(r["job"]) for r in requests(emulator, *TRIGGERS))
-
-
-def rest_executions(emulator: EmulatorServer) -> list[dict[str, Any]]:
-    """Executions started through Datameer's REST API."""
-    return [e for e in emulator.client.state()["executions"] if e["trigger"] == "RESTAPI"]
 
 
 def finish_all(emulator: EmulatorServer, outcome_of: Any) -> None:

@@ -5,25 +5,14 @@ other tasks' runs are untouched."""
 from __future__ import annotations
 
 import time
-from importlib.metadata import version
-
-import pytest
-from packaging.version import Version
 
 from scripts.processes import wait_for
+from tests.support import STOPS, requests, requires_airflow, rest_executions
 from tests.topology.jobs import HELD_FILE_IDS, POLL_INTERVAL
-from tests.topology.support import (
-    DEADLINE,
-    STOPS,
-    MappedRun,
-    assert_datameer_clean,
-    finish_all,
-    requests,
-    rest_executions,
-)
+from tests.topology.support import DEADLINE, MappedRun, assert_datameer_clean, finish_all
 
 
-@pytest.mark.skipif(Version(version("apache-airflow")) < Version("3.3"), reason="BaseTrigger.on_kill is 3.3+")
+@requires_airflow(">=3.3", "BaseTrigger.on_kill is 3.3+")
 def test_marking_one_deferred_task_failed_stops_only_its_run(airflow, emulator):
     run = MappedRun.start(airflow.api, "topology_held")
     run.wait_all_deferred()

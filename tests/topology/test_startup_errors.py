@@ -16,7 +16,7 @@ import pytest
 
 from scripts.topology import Topology
 from scripts.topology_services import ServiceError
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 @pytest.fixture

@@ -11,16 +11,9 @@ import time
 
 from scripts.processes import wait_for
 from scripts.topology import TRIGGERER_HEALTH_CHECK_THRESHOLD, TRIGGERERS
+from tests.support import STOPS, requests
 from tests.topology.jobs import HELD_FILE_IDS, POLL_INTERVAL
-from tests.topology.support import (
-    DEADLINE,
-    STOPS,
-    MappedRun,
-    assert_datameer_clean,
-    finish_all,
-    holders_of,
-    requests,
-)
+from tests.topology.support import DEADLINE, MappedRun, assert_datameer_clean, finish_all, holders_of
 
 
 def test_the_copy_airflow_drops_does_not_stop_the_run(airflow, emulator):

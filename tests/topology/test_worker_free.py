@@ -13,8 +13,9 @@ from typing import Any
 
 from scripts.dag_runs import task_instances
 from scripts.processes import wait_for
+from tests.support import STOPS, requests
 from tests.topology.jobs import WORKER_FREE_FILE_IDS, outcome, task_state
-from tests.topology.support import DEADLINE, ENDED, STOPS, TRIGGERS, requests
+from tests.topology.support import DEADLINE, ENDED, TRIGGERS
 
 DAG_ID = "topology_worker_free"
 FREE = [f"free_{file_id}" for file_id in WORKER_FREE_FILE_IDS]
