@@ -14,15 +14,17 @@ from datetime import timedelta
 #: The most digits a whole number may have: 18 always fits a signed 64-bit integer (what Datameer's Java ids,
 #: Airflow's database columns and JSON readers take); longer digit strings are refused, not truncated.
 MAX_DIGITS = 18
+_LIMIT = 10**MAX_DIGITS
 
 
 def whole_number(value: object) -> int | None:
     """``value`` as an ``int`` when it is one, or digits 0-9 (a digit string, white space around it allowed),
-    at most :data:`MAX_DIGITS` long; ``None`` for anything else (``bool``, signs, other digits, floats)."""
+    at most :data:`MAX_DIGITS` long; ``None`` for anything else (``bool``, signs, other digits, floats, and
+    ints of more than :data:`MAX_DIGITS` digits, which Airflow's serialisers and databases cannot hold)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
+        return value if -_LIMIT < value < _LIMIT else None
     text = value.strip() if isinstance(value, str) else ""
     return int(text) if 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit() else None
 

@@ -156,7 +156,9 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         from airflow_provider_datameer.core.durable import resume_decision
         from airflow_provider_datameer.core.verdict import WaitEnd
 
-        record = self._records.read() if self._records is not None else None
+        if self._records is None:
+            return None, None, None
+        record = self._records.read()
         ti = context["ti"]
         decision = resume_decision(
             record,
