@@ -60,6 +60,16 @@ class AirflowApi:
         """What "Mark as failed / success" in the UI does."""
         return self.call("PATCH", self._ti(dag_id, run_id, task_id), {"new_state": state})
 
+    def clear_task(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """What "Clear" on a task instance in the UI does: the task (whatever its state) and its run run again."""
+        body = {"dry_run": False, "dag_run_id": run_id, "task_ids": [task_id], "only_failed": False}
+        return self.call("POST", f"dags/{quote(dag_id)}/clearTaskInstances", body)
+
+    def task_state(self, dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+        """The task instance's task state store (Airflow 3.3+, the UI's Storage tab): ``{key: value}``."""
+        entries = self.call("GET", f"{self._ti(dag_id, run_id, task_id)}/state-store")["task_state_store"]
+        return {entry["key"]: entry["value"] for entry in entries}
+
     def extra_links(self, dag_id: str, run_id: str, task_id: str) -> dict[str, str | None]:
         return self.call("GET", f"{self._ti(dag_id, run_id, task_id)}/links")["extra_links"]
 

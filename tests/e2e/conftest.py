@@ -46,6 +46,8 @@ def airflow_stack(datameer: EmulatorProcess, tmp_path_factory, artifacts: Path) 
         settings={
             "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": TRIGGERER_THRESHOLD,
             "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the connection form's Test button (off by default)
+            "AIRFLOW__CORE__DAGS_FOLDER": str(_dags_folder(tmp_path_factory.mktemp("dags"))),
+            "DATAMEER_E2E_PIDS": str(tmp_path_factory.mktemp("pids")),  # read by tests/e2e/dags
         },
     )
     try:
@@ -57,6 +59,19 @@ def airflow_stack(datameer: EmulatorProcess, tmp_path_factory, artifacts: Path) 
     finally:
         stack.stop()
         _keep_logs(stack, artifacts / "logs")
+
+
+def _dags_folder(folder: Path) -> Path:
+    """The example DAGs and the e2e tier's own (tests/e2e/dags), side by side in one folder."""
+    for dag_file in [*(REPO / "example_dags").glob("*.py"), *(REPO / "tests" / "e2e" / "dags").glob("*.py")]:
+        shutil.copy(dag_file, folder / dag_file.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def pids(airflow_stack: AirflowStack) -> Path:
+    """Where the e2e DAGs' tries write their process ids (tests/e2e/dags)."""
+    return Path(airflow_stack.env["DATAMEER_E2E_PIDS"])
 
 
 def _keep_logs(stack: AirflowStack, logs: Path) -> None:

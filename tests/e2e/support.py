@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from airflow_provider_datameer.emulator import EmulatorProcess
 from scripts.airflow_api import AirflowApi
@@ -20,19 +21,21 @@ DEADLINE = 240.0
 
 @dataclass
 class RunWatch:
-    """A run of example (a); every read of ``run_import`` records its state changes and the triggers seen."""
+    """A run of example (a), or of another DAG whose task is ``run_import``; every read of ``run_import``
+    records its state changes and the triggers seen."""
 
     api: AirflowApi
     run_id: str
+    dag_id: str = DAG_ID
     states: list[str | None] = field(default_factory=list)
     deferred_views: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
-    def start(cls, api: AirflowApi) -> RunWatch:
-        return cls(api, api.trigger(DAG_ID))
+    def start(cls, api: AirflowApi, dag_id: str = DAG_ID) -> RunWatch:
+        return cls(api, api.trigger(dag_id), dag_id)
 
     def task(self, task_id: str = TASK_ID) -> dict[str, Any]:
-        ti = self.api.task_instance(DAG_ID, self.run_id, task_id)
+        ti = self.api.task_instance(self.dag_id, self.run_id, task_id)
         if task_id == TASK_ID:
             if not self.states or self.states[-1] != ti["state"]:
                 self.states.append(ti["state"])
@@ -41,7 +44,7 @@ class RunWatch:
         return ti
 
     def run_state(self) -> str:
-        return self.api.dag_run(DAG_ID, self.run_id)["state"]
+        return self.api.dag_run(self.dag_id, self.run_id)["state"]
 
     def wait_deferred_and_polling(self, emulator: EmulatorProcess) -> dict[str, Any]:
         """Until run_import is deferred, its trigger is held by a triggerer and has polled Datameer at least
@@ -65,10 +68,18 @@ class RunWatch:
         return wait_for(ended, timeout=DEADLINE, what=f"run {self.run_id} over", interval=0.2)
 
     def xcom(self, key: str, task_id: str = TASK_ID) -> Any:
-        return self.api.xcom(DAG_ID, self.run_id, task_id, key)
+        return self.api.xcom(self.dag_id, self.run_id, task_id, key)
 
     def links(self) -> dict[str, str | None]:
-        return self.api.extra_links(DAG_ID, self.run_id, TASK_ID)
+        return self.api.extra_links(self.dag_id, self.run_id, TASK_ID)
+
+    def task_state(self) -> dict[str, Any]:
+        """``run_import``'s task state store (Airflow 3.3+; the UI's Storage tab)."""
+        return self.api.task_state(self.dag_id, self.run_id, TASK_ID)
+
+    def page(self, base_url: str) -> str:
+        """``run_import``'s page in the UI (append ``/details``, ``/task-state-store``...)."""
+        return f"{base_url}/dags/{self.dag_id}/runs/{quote(self.run_id, safe='')}/tasks/{TASK_ID}"
 
 
 def polls_after_trigger(emulator: EmulatorProcess, since: float | None = None) -> list[dict[str, Any]]:
