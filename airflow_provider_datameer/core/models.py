@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_datameer.core.status import DatameerJobStatus
-from airflow_provider_datameer.core.values import whole_number
+from airflow_provider_datameer.core.values import MAX_DIGITS, whole_number
 
 
 class ShapeError(ValueError):
@@ -121,14 +121,18 @@ def _int_or_none(body: Mapping[str, Any], key: str) -> int | None:
     return number
 
 
-def _count(value: object) -> int:
-    """A counter value; Datameer clients default missing or odd counters to 0."""
+def _count(value: object, key: str) -> int:
+    """A count: missing-like or odd values are 0, as Datameer's own clients read them; a negative count, or one
+    beyond :data:`~airflow_provider_datameer.core.values.MAX_DIGITS` digits (which Airflow's serialisers cannot
+    carry: issue 25), is a shape error naming ``key``."""
     if isinstance(value, bool):
         return 0
-    if isinstance(value, int):
-        return value
-    number = _finite(value) if isinstance(value, float | str) else None
-    return int(number) if number is not None else 0
+    number = value if isinstance(value, int) else _finite(value) if isinstance(value, float | str) else None
+    if number is None:
+        return 0
+    if whole_number(int(number)) is None or number < 0:
+        raise ShapeError(f"'{key}' is {str(value)[:40]}, not a count (a whole number from 0, at most {MAX_DIGITS} digits)")
+    return int(number)
 
 
 def _text(value: object) -> str | None:
@@ -306,9 +310,11 @@ def parse_job_details(body: object, execution_id: int | None = None) -> JobDetai
         raw_status=_text(raw),
         start_time=parse_datameer_time(data.get("startTime")),
         stop_time=parse_datameer_time(data.get("stopTime")),
-        success_count=None if data.get("successCount") is None else _count(data.get("successCount")),
-        failure_count=None if data.get("failureCount") is None else _count(data.get("failureCount")),
-        counters={str(k): _count(v) for k, v in counters.items()} if isinstance(counters, Mapping) else {},
+        success_count=None if data.get("successCount") is None else _count(data["successCount"], "successCount"),
+        failure_count=None if data.get("failureCount") is None else _count(data["failureCount"], "failureCount"),
+        counters={str(k): _count(v, f"counters.{k}") for k, v in counters.items()}
+        if isinstance(counters, Mapping)
+        else {},
         file_id=_first_id(data, _DETAILS_FILE_KEYS),
         configuration_id=_first_id(data, _DETAILS_CONFIGURATION_KEYS),
     )

@@ -253,3 +253,28 @@ def test_progress(raw, value):
 def test_wrong_shapes_raise_shape_error(body):
     with pytest.raises(models.ShapeError):
         models.parse_status_v2(body)
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"successCount": 10**30},
+        {"failureCount": -(10**19)},
+        {"counters": {"IMPORT_RECORDS": 10**30}},
+        {"successCount": 1e30},
+        {"failureCount": -5},
+    ],
+    ids=["success-count", "failure-count", "counter", "float-count", "negative"],
+)
+def test_a_count_beyond_what_airflow_can_store_is_a_malformed_answer_not_a_value(field):
+    """Issue 25: a counter of 10^30 passed parsing and killed Airflow 3.3's triggerer when serialised; a negative
+    count flowed into lineage."""
+    with pytest.raises(models.ShapeError, match="not a count"):
+        models.parse_job_details({"jobStatus": "COMPLETED", **field})
+
+
+def test_counts_up_to_eighteen_digits_are_kept():
+    details = models.parse_job_details(
+        {"jobStatus": "COMPLETED", "successCount": 10**18 - 1, "counters": {"IMPORT_RECORDS": "42"}}
+    )
+    assert (details.success_count, details.counters) == (10**18 - 1, {"IMPORT_RECORDS": 42})
