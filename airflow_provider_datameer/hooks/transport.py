@@ -25,10 +25,11 @@ import threading
 import time
 import weakref
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from airflow_provider_datameer.core.connection import DatameerConnectionConfig
 from airflow_provider_datameer.core.endpoints import Request, Response
@@ -40,10 +41,10 @@ from airflow_provider_datameer.core.errors import (
     DatameerTLSError,
     DatameerTransientError,
     DatameerUnexpectedResponseError,
-    clip,
 )
 from airflow_provider_datameer.core.responses import read_response
 from airflow_provider_datameer.core.values import whole_number
+from airflow_provider_datameer.hooks.failure_words import cause, wrapped
 
 if TYPE_CHECKING:
     import aiohttp
@@ -75,27 +76,13 @@ Matcher = tuple[type[BaseException], ...] | Callable[[BaseException], bool]
 FailureTable = tuple[tuple[Matcher, Failure], ...]
 
 
-def _wrapped(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what it wraps (cause, context, exception arguments, urllib3's ``reason``), breadth first."""
-    seen: set[int] = set()
-    queue = [exc]
-    while queue and len(seen) < 32:
-        current = queue.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        inner = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-        queue += [e for e in inner if isinstance(e, BaseException)]
-
-
 def classify(exc: BaseException, table: FailureTable, *, in_body: bool) -> Failure:
     """The failure ``exc`` stands for, by the first row of ``table`` that any wrapped exception matches.
 
     Once a valid status line and headers have arrived (``in_body``), a protocol violation is a body that
     broke off or lost its framing: the libraries disagree on how to name a bad chunk size, we do not.
     """
-    chain = list(_wrapped(exc))
+    chain = list(wrapped(exc))
     failure = next((failure for matcher, failure in table if any(map(_matches(matcher), chain))), None)
     if failure is None or (in_body and failure is Failure.NOT_HTTP):
         return Failure.INCOMPLETE if in_body else Failure.BROKEN
@@ -107,14 +94,18 @@ def _matches(matcher: Matcher) -> Callable[[BaseException], bool]:
 
 
 def _failure(request: Request, config: DatameerConnectionConfig, failure: Failure, exc: BaseException) -> DatameerError:
-    """Our error for one failed exchange: the same class and words on both transports."""
+    """Our error for one failed exchange: the same class and words on both transports, the cause first
+    (hooks/failure_words.py) and never a library's class name."""
     context: dict[str, Any] = {"command": request.command, "method": request.method, "path": request.path}
-    detail = _short(exc)
+    url = urlsplit(config.base_url)
+    detail, hint = cause(exc, url.hostname or config.base_url, url.port)
+    if hint is not None:
+        context["hint"] = hint
     if failure is Failure.TLS:
-        return DatameerTLSError(f"TLS handshake failed ({detail})", **context)
+        return DatameerTLSError(f"{detail}: TLS handshake failed", **context)
     if failure is Failure.CONNECT:
         return DatameerTransientError(
-            f"could not connect to Datameer ({detail})", may_have_reached_server=False, **context
+            f"{detail}: could not connect to Datameer", may_have_reached_server=False, **context
         )
     if failure is Failure.CONNECT_TIMEOUT:
         return DatameerTransientError(
@@ -141,11 +132,7 @@ def _failure(request: Request, config: DatameerConnectionConfig, failure: Failur
         )
     if failure is Failure.SETTINGS:
         return DatameerConnectionSettingsError(f"the request could not be made ({detail})", **context)
-    return DatameerTransientError(f"the connection broke ({detail})", may_have_reached_server=True, **context)
-
-
-def _short(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {clip(str(exc))}"
+    return DatameerTransientError(f"{detail}: the connection broke", may_have_reached_server=True, **context)
 
 
 def _too_large(request: Request, config: DatameerConnectionConfig, declared: int | None = None) -> DatameerError:
@@ -424,7 +411,7 @@ class AsyncTransport:
             self._ssl = _ssl_context(config.verify)
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
             raise DatameerConnectionSettingsError(
-                f"the CA bundle {config.verify!r} could not be loaded ({_short(exc)})"
+                f"the CA bundle {config.verify!r} could not be loaded ({cause(exc, '', None)[0]})"
             ) from None
         self._timeout = aiohttp.ClientTimeout(total=config.timeout)
         self._urls: dict[str, URL] = {}

@@ -7,11 +7,13 @@ own copy of the migrated AIRFLOW_HOME (``run.home``), which the secrets case sea
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from airflow_provider_datameer.emulator import EmulatorServer
-from tests.support import connection_json
+from airflow_provider_datameer.emulator.tls import make_self_signed_cert, server_ssl_context
+from tests.support import FAST, connection_json
 
 
 @pytest.fixture
@@ -21,3 +23,12 @@ def own_emulator(monkeypatch) -> Iterator[EmulatorServer]:
     with EmulatorServer(port=0) as server:
         monkeypatch.setenv("AIRFLOW_CONN_DATAMEER_DEFAULT", connection_json(server.url))
         yield server
+
+
+@pytest.fixture
+def https_emulator(tmp_path) -> Iterator[tuple[EmulatorServer, Path]]:
+    """An https emulator with a fresh self-signed certificate; yields the server and the certificate path."""
+    cert, key = make_self_signed_cert(tmp_path / "tls")
+    with EmulatorServer(port=0, ssl_context=server_ssl_context(cert, key)) as server:
+        server.client.patch_job(48, **FAST)
+        yield server, cert
