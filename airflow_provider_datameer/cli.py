@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -70,8 +71,12 @@ def _check(hook: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _status(hook: Any, args: argparse.Namespace) -> CommandResult:
+    """``--output json`` has every field; the table one status, and progress as a percentage."""
     status = _plain(hook.get_job_status(args.job))
-    return CommandResult(True, status, [status])
+    row = {k: v for k, v in status.items() if k not in ("raw_status", "raw_estimate", "progress")}
+    if status.get("progress") is not None:
+        row["progress"] = f"{status['progress']:g} %"
+    return CommandResult(True, status, [row])
 
 
 def _history(hook: Any, args: argparse.Namespace) -> CommandResult:
@@ -81,28 +86,84 @@ def _history(hook: Any, args: argparse.Namespace) -> CommandResult:
 
 def _active(hook: Any, args: argparse.Namespace) -> CommandResult:
     jobs = [_plain(j) for j in hook.list_active_jobs()]
-    return CommandResult(True, jobs, jobs, [] if jobs else ["no active executions"])
+    rows = [{k: v for k, v in job.items() if k != "raw_status"} for job in jobs]
+    return CommandResult(True, jobs, rows, [] if jobs else ["no active executions"])
 
 
 def _trigger(hook: Any, args: argparse.Namespace) -> CommandResult:
-    from airflow_provider_datameer.core.verdict import WaitEnd, status_name
+    """Start a run; with ``--wait``, tell on stderr what happens to it (the id and link at once, then each change
+    the task log would show) and end with its outcome. Ctrl-C ends the wait, not the run (unless
+    ``--stop-on-interrupt``), and says how to stop it."""
+    from airflow_provider_datameer.core.verdict import WaitEnd, judge, status_name
 
     started = hook.trigger_job(args.job)
     data: dict[str, Any] = {"job": args.job, **_plain(started)}
     if not args.wait:
         return CommandResult(True, data, [data])
-    verdict = wait_for_execution(
-        hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
-    )
+    link = hook.job_url(execution_id=started.execution_id)
+    _say(f"Started execution {started.execution_id} of job {args.job}: {link}")
+    try:
+        verdict = wait_for_execution(
+            hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
+        )
+    except KeyboardInterrupt:
+        raise Interrupted(_interrupted(hook, args, started.execution_id)) from None
     if verdict.status is WaitEnd.TIMEOUT:
         raise CommandError(
             f"execution {started.execution_id} of job {args.job} has not finished within {args.timeout:g} s (last "
-            f"status {verdict.job_status or 'not visible yet'}); it keeps running: stop it with `{PROG} stop "
-            f"{args.job} --execution-id {started.execution_id}` or wait longer with --timeout"
+            f"status {verdict.job_status or 'not visible yet'}); it keeps running: stop it with "
+            f"`{_stop_command(args.job, started.execution_id)}` or wait longer with --timeout"
         )
     data["status"] = status_name(verdict.job_status)
-    passed = verdict.status is WaitEnd.SUCCESS
-    return CommandResult(passed, data, [data], [] if passed else [verdict.message])
+    judgement = judge(verdict, _details(hook, verdict))
+    passed = judgement.kind == "success"
+    row = {**data, **_outcome_columns(judgement.summary or {}, link)}
+    return CommandResult(passed, data, [row], [] if passed else [judgement.message])
+
+
+def _details(hook: Any, verdict: Any) -> Any:
+    """The run's job details when its outcome needs them (counters of a success, the why of an ERROR)."""
+    from airflow_provider_datameer.core.errors import DatameerError
+    from airflow_provider_datameer.core.verdict import details_unreadable, needs_details
+
+    if not needs_details(verdict):
+        return None
+    try:
+        return hook.get_job_details(verdict.execution_id)
+    except DatameerError as exc:
+        details_unreadable(verdict, exc, _PROGRESS)
+        return None
+
+
+def _interrupted(hook: Any, args: argparse.Namespace, execution_id: int | None) -> str:
+    """What Ctrl-C did: the run goes on (and how to stop it), or, with ``--stop-on-interrupt``, it was stopped."""
+    if not args.stop_on_interrupt:
+        return (
+            f"interrupted: execution {execution_id} of job {args.job} keeps running in Datameer; stop it with "
+            f"`{_stop_command(args.job, execution_id)}`"
+        )
+    args.execution_id = execution_id
+    stopped = _stop(hook, args).data
+    done = "stopped" if stopped["stopped"] else f"not stopped ({stopped['status_before'] or 'already over'})"
+    return f"interrupted: execution {execution_id} of job {args.job} {done}"
+
+
+def _outcome_columns(summary: dict[str, Any], link: str) -> dict[str, Any]:
+    """The table's end of a waited run: counts, duration and link (``--output json`` keeps its shape)."""
+    duration = None
+    with contextlib.suppress(TypeError, ValueError):  # a time missing or unreadable: no duration
+        start, stop = (datetime.fromisoformat(str(summary.get(key))) for key in ("start_time", "stop_time"))
+        duration = f"{(stop - start).total_seconds():g} s"
+    return {
+        "records": summary.get("success_count"),
+        "failed_records": summary.get("failure_count"),
+        "duration": duration,
+        "link": link,
+    }
+
+
+def _stop_command(job: str, execution_id: int | None) -> str:
+    return f"{PROG} stop {job} --execution-id {execution_id}"
 
 
 def _stop(hook: Any, args: argparse.Namespace) -> CommandResult:
@@ -129,7 +190,7 @@ def wait_for_execution(hook: Any, job: str, execution_id: int | None, *, timeout
     from airflow_provider_datameer.core.watch import ExecutionWatch
 
     settings = _settings(hook, job, poll_interval=poll_interval, timeout=timeout).bind(job, execution_id, owned=True)
-    return hook.run(wait(ExecutionWatch(settings, log=hook.log), hook.config, hook.log))
+    return hook.run(wait(ExecutionWatch(settings, log=_PROGRESS), hook.config, hook.log))
 
 
 def _settings(hook: Any, job: str, **knobs: Any) -> Any:
@@ -140,6 +201,34 @@ def _settings(hook: Any, job: str, **knobs: Any) -> Any:
 
 class CommandError(Exception):
     """A command cannot do what was asked; the message names the problem and the fix."""
+
+
+class Interrupted(CommandError):
+    """Ctrl-C during a command: exit code 130, the message says what became of the run."""
+
+
+def _say(text: str) -> None:
+    """A line on stderr while a command works (stdout keeps the result, e.g. for ``--output json``)."""
+    print(text, file=sys.stderr, flush=True)
+
+
+class _ProgressLog:
+    """The wait's log as the command line shows it: its info lines (each change of status, progress or estimate,
+    the same the task log shows) on stderr; its debug lines not at all."""
+
+    def info(self, message: str, *args: Any) -> None:
+        _say(message % args if args else message)
+
+    def warning(self, message: str, *args: Any) -> None:
+        _say("warning: " + (message % args if args else message))
+
+    def debug(self, message: str, *args: Any) -> None:
+        pass
+
+    error = warning
+
+
+_PROGRESS = _ProgressLog()
 
 
 def _plain(value: Any) -> Any:
@@ -211,6 +300,10 @@ COMMANDS: tuple[Command, ...] = (
                 ("--poll-interval",),
                 {"type": _seconds, "default": 5.0, "help": "with --wait: seconds between status reads (default 5)"},
             ),
+            Option(
+                ("--stop-on-interrupt",),
+                {"action": "store_true", "help": "with --wait: Ctrl-C stops the run too (by default it goes on)"},
+            ),
         ),
     ),
     Command(
@@ -241,11 +334,26 @@ def execute(command: Command, args: argparse.Namespace, out: Any = None, err: An
     try:
         with _airflow_kept_quiet():
             result = command.run(_command_line_hook(args.conn_id), args)
+    except Interrupted as exc:
+        print(str(exc), file=err)
+        return 130
+    except KeyboardInterrupt:  # Ctrl-C before a run was started: nothing to tell
+        print("interrupted", file=err)
+        return 130
     except Exception as exc:  # every failure is one line, never a traceback
         print(f"error: {describe_failure(exc, args.conn_id)}", file=err)
         return 1
-    print(render(result, args.output), file=out)
+    try:
+        print(render(result, args.output), file=out, flush=True)
+    except BrokenPipeError:  # `... | head`: the reader has gone; say nothing more
+        _quiet_stdout()
     return 0 if result.ok else 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail on the closed pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def describe_failure(exc: BaseException, conn_id: str) -> str:
@@ -321,13 +429,34 @@ def render(result: CommandResult, output: str) -> str:
     return "\n".join(parts)
 
 
+#: The widest a table may be; a wider one is shown one ``name  value`` block per row instead.
+TABLE_WIDTH = 100
+
+
 def _table(rows: Sequence[dict[str, Any]]) -> str:
     headers = list(dict.fromkeys(key for row in rows for key in row))
     cells = [["" if row.get(h) is None else str(row.get(h)) for h in headers] for row in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    excess = sum(widths) + 2 * (len(widths) - 1) - TABLE_WIDTH
+    if excess > 0 and len(cells) == 1:
+        return _block(headers, cells[0])
+    if excess > 0:  # several rows: the last column (free text by convention) gives way, cut with an ellipsis
+        widths[-1] = max(len(headers[-1]), 12, widths[-1] - excess)
+        for row in cells:
+            row[-1] = _cut(row[-1], widths[-1])
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     return "\n".join(lines)
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _block(headers: list[str], row: list[str]) -> str:
+    """One row as ``name  value`` lines, the empty values left out."""
+    width = max(len(h) for h in headers)
+    return "\n".join(f"{h.ljust(width)}  {value}" for h, value in zip(headers, row, strict=True) if value)
 
 
 # ---------------------------------------------------------------------------------------------- entry points

@@ -65,7 +65,9 @@ def test_trigger_wait_status_history_active(emulator, datameer_conn, capsys):
     assert code == 0
     header, row = out.splitlines()
     assert header.split()[:2] == ["status", "execution_id"]
-    assert row.split()[1] == str(execution_id)
+    assert row.split()[:2] in (["QUEUED", str(execution_id)], ["RUNNING", str(execution_id)])
+    assert row.endswith(" %") or row.split()[0] == "QUEUED"  # progress as a percentage, none while queued
+    assert "raw_status" not in header
 
     code, out, _ = run(capsys, "history", str(IMPORT_CONFIGURATION), "--length", "1", "--output", "json")
     assert code == 0
@@ -84,9 +86,13 @@ def test_trigger_wait_gives_up_after_the_timeout_and_says_the_run_goes_on(emulat
     code, out, err = run(capsys, "trigger", str(IMPORT), "--wait", "--timeout", "0.5", *FAST)
 
     assert (code, out) == (1, "")
-    line = one_error_line(err)
+    *progress, line = err.strip().splitlines()
+    assert progress[0].startswith(f"Started execution 1 of job {IMPORT}: {emulator.url}/file-job?jobExecutionId=1")
+    assert f"Datameer job {IMPORT} execution 1 is QUEUED" in progress
+    assert line.startswith("error: ")
     assert "has not finished within 0.5 s" in line
-    assert f"stop {IMPORT}" in line
+    assert f"stop {IMPORT} --execution-id 1" in line
+    assert "Traceback" not in err
 
 
 def test_stop_stops_the_current_run_only(emulator, datameer_conn, capsys):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import PASSWORD, connection_json
+from tests.support import PASSWORD, STOPS, connection_json, requests
 
 SECRET = "s3cret-Pa55word"
 
@@ -112,3 +113,60 @@ def test_a_connection_made_in_the_ui_is_found_in_the_metadata_database(emulator,
 
     assert done.returncode == 0, done.stderr
     assert '"complete": true' in done.stdout
+
+
+# ---------------------------------------------------------------------------------------------- Ctrl-C, closed pipes
+def _interrupted_wait(emulator, tmp_path, *flags: str) -> tuple[int, str, int]:
+    """``trigger 48 --wait`` in a subprocess with the default SIGINT disposition (as a terminal gives it, even when
+    this suite runs in the background with SIGINT ignored), interrupted by a real SIGINT once the run is known.
+    Returns the exit code, stderr and the execution id."""
+    emulator.client.patch_job(48, queue_seconds=0, run_seconds=600)
+    env = dict(os.environ, AIRFLOW_CONN_DATAMEER_DEFAULT=connection_json(emulator.url), AIRFLOW_HOME=str(tmp_path))
+    process = subprocess.Popen(
+        module("trigger", "48", "--wait", "--poll-interval", "0.2", *flags),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stderr is not None
+    seen = [process.stderr.readline()]
+    assert seen[0].startswith("Started execution "), seen
+    seen.append(process.stderr.readline())  # a status read: the wait is under way
+    process.send_signal(signal.SIGINT)
+    code, _out, err = finish(process)
+    execution_id = int(seen[0].split()[2])
+    return code, "".join(seen) + err, execution_id
+
+
+def test_ctrl_c_ends_the_wait_not_the_run_and_says_how_to_stop_it(emulator, tmp_path):
+    code, err, execution_id = _interrupted_wait(emulator, tmp_path)
+
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert f"interrupted: execution {execution_id} of job 48 keeps running in Datameer" in err
+    assert f"python -m airflow_provider_datameer stop 48 --execution-id {execution_id}`" in err
+    assert requests(emulator, *STOPS) == []
+    assert emulator.client.state()["executions"][-1]["status"] == "RUNNING"
+
+
+def test_ctrl_c_with_stop_on_interrupt_stops_the_run(emulator, tmp_path):
+    code, err, execution_id = _interrupted_wait(emulator, tmp_path, "--stop-on-interrupt")
+
+    assert code == 130, err
+    assert "Traceback" not in err
+    assert f"interrupted: execution {execution_id} of job 48 stopped" in err
+    assert len(requests(emulator, *STOPS)) == 1
+    assert emulator.client.state()["executions"][-1]["status"] == "CANCELED"
+
+
+def test_a_reader_that_closes_the_pipe_early_gets_no_traceback(emulator, tmp_path):
+    process = start(module("check"), connection_json(emulator.url), tmp_path)
+    assert process.stdout is not None
+    process.stdout.close()  # `... | head -0`: nobody reads the table
+    code, _out, err = process.wait(timeout=240), "", process.stderr.read() if process.stderr else ""
+
+    assert "Traceback" not in err, err
+    assert "BrokenPipeError" not in err, err
+    assert code == 0
