@@ -61,4 +61,6 @@ def get_provider_info() -> dict[str, Any]:
         "connection-types": [provider_info_connection_type("airflow_provider_datameer.hooks.datameer.DatameerHook")],
         # `airflow datameer ...` on Airflow 3.2+; older versions ignore the key (python -m airflow_provider_datameer).
         "cli": ["airflow_provider_datameer.cli.get_cli_commands"],
+        # The Datameer page (docs/ui.md), also the `airflow.plugins` entry point; nothing before Airflow 3.1.
+        "plugins": [{"name": "datameer", "plugin-class": "airflow_provider_datameer.plugins.plugin.DatameerPlugin"}],
     }
