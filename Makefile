@@ -34,7 +34,7 @@ RESOLVE_DATE_3.1.0 := 2025-09-26
 # The other legs run what touches Airflow's APIs: the provider's tiers and every example DAG; the emulator,
 # fault, fuzz and benchmark tiers test Airflow-independent code (or Airflow 3.3 features) once, in the primary.
 TEST_PATHS ?= tests
-MATRIX_TEST_PATHS := tests/unit tests/integration tests/dags tests/compat tests/cli
+MATRIX_TEST_PATHS := tests/unit tests/integration tests/dags tests/compat tests/cli tests/ui
 # Before Airflow 3.2 the connection form comes from the hook's wtforms widgets, which need FAB.
 EXTRA_PACKAGES_3.1.0 := apache-airflow-providers-fab
 

@@ -29,6 +29,7 @@ def build_app(live: LiveStatus | None = None) -> FastAPI:
 
     status = live or LiveStatus()
     app = FastAPI(title="Datameer", docs_url=None, redoc_url=None, openapi_url=None)
+    _read_the_ui_cookie_too(app)
     task_access = Depends(requires_access_dag("GET", DagAccessEntity.TASK_INSTANCE))
 
     def filters(
@@ -83,3 +84,23 @@ def _task_rows(task: tuple[str, str, str, int]) -> list[Row]:
 
     with create_session() as session:
         return read_rows(RowQuery(), None, session, task=task)
+
+
+def _read_the_ui_cookie_too(app: FastAPI) -> None:
+    """On Airflow 3.1 and 3.2, Airflow's ``get_user`` reads only the ``Authorization`` header, while the nav entry
+    and the task tab (iframes) send the UI's ``_token`` cookie: there this app reads the header, else the cookie,
+    for its routes and for the access checks that depend on ``get_user``. 3.3's ``get_user`` reads both already."""
+    import inspect
+
+    from airflow.api_fastapi.core_api import security
+    from starlette.requests import Request
+
+    if "request" in inspect.signature(security.get_user).parameters:
+        return
+
+    async def user_from_header_or_cookie(request: Request) -> Any:
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        token = credentials if scheme.lower() == "bearer" else request.cookies.get("_token")
+        return await security.resolve_user_from_token(token)
+
+    app.dependency_overrides[security.get_user] = user_from_header_or_cookie

@@ -8,10 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import requires_airflow
-
-pytestmark = requires_airflow(">=3.1", "the page is an Airflow 3.1+ plugin")
-
 
 @pytest.fixture(scope="session")
 def airflow_db():

@@ -96,7 +96,7 @@ def _task(session: Any, task: Task, run_pk: int) -> None:
     ti = {"dag_id": task.dag_id, "task_id": task.task_id, "run_id": task.run_id, "map_index": task.map_index}
     session.execute(
         insert(TaskInstance).values(
-            id=uuid.uuid4(),
+            id=_ti_id(),
             **ti,
             state=task.state,
             operator=task.operator,
@@ -140,3 +140,11 @@ def _record(session: Any, task: Task, run_pk: int) -> None:
             value=json.dumps(record.to_json()),
         )
     )
+
+
+def _ti_id() -> Any:
+    """A task instance id as the installed Airflow's column takes it (a UUID on 3.3, its text on 3.1's SQLite)."""
+    from airflow.models.taskinstance import TaskInstance
+
+    column = TaskInstance.__table__.c.id.type  # SQLAlchemy 2's Uuid on 3.3; a Variant of String on 3.1 (SQLAlchemy 1.4)
+    return uuid.uuid4() if type(column).__name__ == "Uuid" else str(uuid.uuid4())

@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from tests.support import AIRFLOW_VERSION, LONG, PASSWORD, WARNINGS, finished_run, logged, running_run
+from tests.support import AIRFLOW_VERSION, LONG, PASSWORD, WARNINGS, finished_run, logged, requires_airflow, running_run
 from tests.ui.support import Task, write
+
+pytestmark = requires_airflow(">=3.1", "the page is an Airflow 3.1+ plugin")
 
 SECRET = "s3cr3t-Pa55"
 
