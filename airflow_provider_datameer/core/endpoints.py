@@ -299,6 +299,8 @@ def kill_request(endpoints: Mapping[str, Endpoint], execution_id: int) -> Reques
     return build_request(endpoints, "stop_v1", execution_id=execution_id)
 
 
-def history_request(endpoints: Mapping[str, Endpoint], configuration_id: int | str, length: int = 10) -> Request:
-    """The newest ``length`` executions of a configuration (V1 job history, newest first)."""
-    return build_request(endpoints, "job_history", configuration_id=configuration_id, start=0, length=length)
+def history_request(
+    endpoints: Mapping[str, Endpoint], configuration_id: int | str, length: int = 10, start: int = 0
+) -> Request:
+    """``length`` executions of a configuration from the ``start``-th newest (V1 job history, newest first)."""
+    return build_request(endpoints, "job_history", configuration_id=configuration_id, start=start, length=length)

@@ -19,12 +19,23 @@ _FILE_ID_PREFIX = "/file/"
 
 
 def datameer_asset(
-    path: str | int, *, host: str | None = None, conn_id: str | None = None, extra: dict | None = None
+    path: str | int,
+    *,
+    host: str | None = None,
+    conn_id: str | None = None,
+    extra: dict | None = None,
+    watch: bool = False,
+    **watch_options: Any,
 ) -> Any:
     """An ``Asset`` for one Datameer file: ``datameer://<host[:port]>/<path>``.
 
     :param path: the file path (``/Data/ImportJobs/sales.imp``), or a file id, which becomes ``/file/<id>``,
         the name lineage gives a file whose path it does not know.
+    :param watch: Airflow 3+: attach an ``AssetWatcher`` whose
+        :class:`~airflow_provider_datameer.triggers.completions.DatameerJobCompletedTrigger` adds an Asset event
+        each time a run of this file's job ends, whoever started it (docs/watch.md). ``watch_options`` are that
+        trigger's kwargs (``job_id``, default ``path``; ``datameer_conn_id``, default ``conn_id`` or
+        ``datameer_default``; ``poll_interval``, ``statuses``, ``api_version``). ``RuntimeError`` on Airflow 2.
     :param host: the server as ``host`` or ``host:port``. Give this one in DAG files: it costs nothing at parse.
     :param conn_id: or read host and port from this Datameer connection (a connection lookup each time the DAG
         file is parsed). With it the URI's authority is the one OpenLineage names the server by.
@@ -39,7 +50,31 @@ def datameer_asset(
         authority = namespace_of(DatameerHook(datameer_conn_id=conn_id).config.base_url)[len(SCHEME) + 3 :]
     else:
         authority = _authority(host or "")
-    return Asset(uri=f"{SCHEME}://{authority}{_asset_path(path)}", extra=extra or {})
+    uri = f"{SCHEME}://{authority}{_asset_path(path)}"
+    if not watch:
+        if watch_options:
+            raise TypeError(f"datameer_asset: {', '.join(sorted(watch_options))} only go with watch=True")
+        return Asset(uri=uri, extra=extra or {})
+    return Asset(uri=uri, extra=extra or {}, watchers=[_watcher(path, conn_id, watch_options)])
+
+
+def _watcher(path: str | int, conn_id: str | None, options: dict[str, Any]) -> Any:
+    """The ``AssetWatcher`` of a watched Datameer Asset (Airflow 3+ only)."""
+    try:
+        from airflow.sdk import AssetWatcher
+    except ImportError:
+        raise RuntimeError(
+            "datameer_asset(watch=True) needs Airflow 3 (Asset watchers, event-driven scheduling); on Airflow 2 "
+            "schedule the DAG on the Asset and let DatameerTriggerJobOperator's outlets update it instead"
+        ) from None
+    from airflow_provider_datameer.triggers.completions import DatameerJobCompletedTrigger
+
+    options.setdefault("job_id", path)
+    if conn_id is not None:
+        options.setdefault("datameer_conn_id", conn_id)
+    trigger = DatameerJobCompletedTrigger(**options)
+    kwargs = trigger.serialize()[1]
+    return AssetWatcher(name=f"datameer-{kwargs['datameer_conn_id']}-{kwargs['job_id']}", trigger=trigger)
 
 
 def _authority(host: str) -> str:

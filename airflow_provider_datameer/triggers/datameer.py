@@ -11,6 +11,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_datameer.core.wait_settings import WaitSettings
 
+# The event-driven trigger (Asset watchers) lives in its own module; this is its public import path.
+from airflow_provider_datameer.triggers.completions import DatameerJobCompletedTrigger
+
+__all__ = ["DatameerJobCompletedTrigger", "DatameerJobTrigger"]
+
 if TYPE_CHECKING:
     from airflow_provider_datameer.core.verdict import Verdict
     from airflow_provider_datameer.core.watch import ExecutionWatch
