@@ -131,7 +131,7 @@ def _count(value: object, key: str) -> int:
     if number is None:
         return 0
     if whole_number(int(number)) is None or number < 0:
-        raise ShapeError(f"'{key}' is {str(value)[:40]}, not a count (a whole number from 0, at most {MAX_DIGITS} digits)")
+        raise ShapeError(f"'{key}' is {str(value)[:40]}, not a count (a whole number, 0 to {MAX_DIGITS} digits)")
     return int(number)
 
 
