@@ -1,14 +1,17 @@
 """``make ui``: the example DAGs under ``airflow standalone`` against a local Datameer emulator, to watch in a
 browser at http://localhost:8080 (login-free: every visitor is admin) until Ctrl-C.
 
-The Airflow home ``.airflow-ui/`` is recreated on each start. The DAGs are unpaused and example (a) is
-triggered once, so there is a run to look at: open it, then ``run_import`` > Details > "Datameer Job".
-Ctrl-C stops Airflow (SIGINT to ``airflow standalone``, which stops its components) and the emulator.
+The Airflow home ``.airflow-ui/`` is recreated on each start. ``datameer_default`` is created in Airflow's
+database (so Admin > Connections shows it and its Test button works: ``[core] test_connection`` is enabled
+here), your own ``AIRFLOW__*`` settings are passed on, and only example (a) is unpaused and triggered once, so
+that there is a run of its own to look at: open it, then ``run_import`` > Details > "Datameer Job", or Browse >
+Datameer. Ctrl-C stops Airflow (SIGINT to ``airflow standalone``, which stops its components) and the emulator.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -18,22 +21,30 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python scripts/ui.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.airflow_stack import REPO, AirflowStack, emulator_process
+from scripts.airflow_stack import EMULATOR_USER, REPO, AirflowStack, datameer_connection, emulator_process, run_airflow
 from scripts.processes import free_port, port_is_free, wait_for
 
 HOME = REPO / ".airflow-ui"
 EXAMPLE = "example_datameer_trigger_and_wait"
 
 
-def serve(stack: AirflowStack) -> None:
-    """Start Airflow, unpause the examples, trigger example (a) once, then wait (for Ctrl-C or a crash)."""
+def ui_settings() -> dict[str, str]:
+    """The Test button on, then your own ``AIRFLOW__*`` settings, which win (``airflow_env`` drops them)."""
+    yours = {key: value for key, value in os.environ.items() if key.startswith("AIRFLOW__")}
+    return {"AIRFLOW__CORE__TEST_CONNECTION": "Enabled", **yours}
+
+
+def serve(stack: AirflowStack, connection: str) -> None:
+    """Create the connection, start Airflow, unpause and trigger example (a) once, then wait (Ctrl-C or a crash)."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    run_airflow(["db", "migrate"], stack.env, HOME / "migrate.log")
+    run_airflow(["connections", "add", "datameer_default", "--conn-json", connection], stack.env, HOME / "migrate.log")
     print("  starting airflow standalone (scheduler, dag-processor, api-server, triggerer) ...", flush=True)
     stack.start()
     stack.wait_ready()
     wait_for(lambda: stack.api.dag(EXAMPLE), timeout=180, what=f"{EXAMPLE} parsed")
-    for dag_id in stack.api.dag_ids():
-        stack.api.set_paused(dag_id, False)
-    print(f"  triggered {EXAMPLE}: run {stack.api.trigger(EXAMPLE)}")
+    stack.api.set_paused(EXAMPLE, False)
+    print(f"  triggered {EXAMPLE}: run {stack.api.trigger(EXAMPLE)} (the other examples stay paused)")
     print(f"\nopen http://localhost:{stack.api_port}    (Ctrl-C stops Airflow and the emulator)\n", flush=True)
     while all(p.alive for p in stack.processes):
         time.sleep(1)
@@ -61,12 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     stack: AirflowStack | None = None
     try:
         emulator.start()
-        stack = AirflowStack(
-            HOME, emulator.url, api_port=port, settings={"AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False"}
-        )
-        print(f"Datameer provider UI demo\n  Datameer emulator  {emulator.url} (pid {emulator.pid})")
+        stack = AirflowStack(HOME, emulator.url, api_port=port, settings=ui_settings())
+        del stack.env["AIRFLOW_CONN_DATAMEER_DEFAULT"]  # the connection lives in the database (serve)
+        user, password = EMULATOR_USER
+        print("Datameer provider UI demo")
+        print(f"  Datameer emulator  {emulator.url} (pid {emulator.pid}; user {user}, password {password})")
         print(f"  Airflow home       {HOME} (throwaway); log {HOME / 'standalone.log'}")
-        serve(stack)
+        serve(stack, datameer_connection(emulator.url))
     except KeyboardInterrupt:
         print("\nstopping Airflow and the emulator ...", flush=True)
     except (RuntimeError, TimeoutError, OSError) as exc:
