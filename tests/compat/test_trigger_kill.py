@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from airflow_provider_datameer.hooks.datameer import DatameerHook
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
@@ -121,14 +122,24 @@ async def test_a_copy_cancelled_while_the_task_is_still_deferred_leaves_the_run_
 
 
 @requires_airflow(">=3.3", "the triggerer calls BaseTrigger.on_kill")
-async def test_when_the_state_cannot_be_read_the_kill_is_taken_as_a_users(emulator, mocker):
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (ConnectionError("the supervisor did not answer"), "(the supervisor did not answer)"),
+        (TimeoutError(), "(no answer within"),  # issue 24: it used to log an empty "()"
+    ],
+    ids=["refused", "silent"],
+)
+async def test_when_the_state_cannot_be_read_the_kill_is_taken_as_a_users(emulator, mocker, caplog, failure, reason):
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
-    unreachable = ConnectionError("the supervisor did not answer")
-    mocker.patch.object(RuntimeTaskInstance, "get_task_states", autospec=True, side_effect=unreachable)
+    mocker.patch.object(RuntimeTaskInstance, "get_task_states", autospec=True, side_effect=failure)
     trigger = waiting_trigger(running_execution(emulator))
     trigger.task_instance = task_instance_in("failed")
 
-    await trigger.on_kill()
+    with capture_logs() as logged:
+        await trigger.on_kill()
 
     assert [r["path"] for r in emulator.client.requests("stop_v2")] == ["/api/job-execution/48/stop"]
+    warnings = [str(entry.get("event")) for entry in logged] + [r.getMessage() for r in caplog.records]
+    assert any("Could not read the task's state " + reason in text for text in warnings), warnings
