@@ -167,7 +167,8 @@ class DatameerJobTrigger(BaseTrigger):
                 timeout=STATE_READ_SECONDS,
             )
         except Exception as exc:  # never let the check break the triggerer
-            reason = f"no answer within {STATE_READ_SECONDS:g} s" if isinstance(exc, TimeoutError) else exc
+            reason = f"no answer within {STATE_READ_SECONDS:g} s" if isinstance(exc, TimeoutError) else str(exc)
+            reason = reason or type(exc).__name__  # an exception without a message
             self.log.warning("Could not read the task's state (%s); taking the kill as a user's", reason)
             return False
         key = ti.task_id if ti.map_index is None or ti.map_index < 0 else f"{ti.task_id}_{ti.map_index}"
