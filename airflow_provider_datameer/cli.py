@@ -96,16 +96,16 @@ def _trigger(hook: Any, args: argparse.Namespace) -> CommandResult:
     ``--stop-on-interrupt``), and says how to stop it."""
     from airflow_provider_datameer.core.verdict import WaitEnd, judge, status_name
 
+    knobs = {"poll_interval": args.poll_interval, "timeout": args.timeout}
+    settings = _from_flags(lambda: _settings(hook, args.job, **knobs)) if args.wait else None
     started = hook.trigger_job(args.job)
     data: dict[str, Any] = {"job": args.job, **_plain(started)}
-    if not args.wait:
+    if settings is None:
         return CommandResult(True, data, [data])
     link = hook.job_url(execution_id=started.execution_id)
     _say(f"Started execution {started.execution_id} of job {args.job}: {link}")
     try:
-        verdict = wait_for_execution(
-            hook, args.job, started.execution_id, timeout=args.timeout, poll_interval=args.poll_interval
-        )
+        verdict = wait_for_execution(hook, settings, started.execution_id)
     except KeyboardInterrupt:
         raise Interrupted(_interrupted(hook, args, started.execution_id)) from None
     if verdict.status is WaitEnd.TIMEOUT:
@@ -170,7 +170,7 @@ def _stop(hook: Any, args: argparse.Namespace) -> CommandResult:
     """The operators' stop procedure: a named execution is stopped only if it is the job's (by id)."""
     from airflow_provider_datameer.core.procedures import stop
 
-    settings = _settings(hook, args.job).bind(args.job, args.execution_id, owned=False)
+    settings = _from_flags(lambda: _settings(hook, args.job).bind(args.job, args.execution_id, owned=False))
     stopped_run = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
     if stopped_run.refused:
         raise CommandError(f"{stopped_run.message} Nothing was stopped.")
@@ -184,13 +184,22 @@ def _stop(hook: Any, args: argparse.Namespace) -> CommandResult:
     return CommandResult(True, data, [data], [] if stopped_run.stopped else [stopped_run.message])
 
 
-def wait_for_execution(hook: Any, job: str, execution_id: int | None, *, timeout: float, poll_interval: float) -> Any:
+def wait_for_execution(hook: Any, settings: Any, execution_id: int | None) -> Any:
     """Wait with the operators' own wait procedure, in this process; returns its verdict (timeout included)."""
     from airflow_provider_datameer.core.procedures import wait
     from airflow_provider_datameer.core.watch import ExecutionWatch
 
-    settings = _settings(hook, job, poll_interval=poll_interval, timeout=timeout).bind(job, execution_id, owned=True)
-    return hook.run(wait(ExecutionWatch(settings, log=_PROGRESS), hook.config, hook.log))
+    bound = settings.bind(settings.job_id, execution_id, owned=True)
+    return hook.run(wait(ExecutionWatch(bound, log=_PROGRESS), hook.config, hook.log))
+
+
+def _from_flags(make: Callable[[], Any]) -> Any:
+    """Settings made of command-line flags, built before anything reaches Datameer: a bad flag is refused with
+    the settings' own words, and nothing was started."""
+    try:
+        return make()
+    except ValueError as exc:
+        raise CommandError(f"{exc}; nothing was sent to Datameer") from None
 
 
 def _settings(hook: Any, job: str, **knobs: Any) -> Any:
@@ -256,6 +265,16 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _whole_number(text: str) -> int:
+    """An argparse type: an id, as every id is read (digits only, at most 18)."""
+    from airflow_provider_datameer.core.values import whole_number
+
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected a whole number (digits only), got {text!r}")
+    return value
+
+
 _JOB = Option(("job",), {"help": "the job: Datameer file id, file uuid or file path"})
 _CONFIGURATION_ID = Option(
     ("configuration_id",),
@@ -312,7 +331,10 @@ COMMANDS: tuple[Command, ...] = (
         _stop,
         (
             _JOB,
-            Option(("--execution-id",), {"type": int, "help": "stop only if this execution is the job's current run"}),
+            Option(
+                ("--execution-id",),
+                {"type": _whole_number, "help": "stop only if this execution is the job's current run"},
+            ),
         ),
     ),
 )

@@ -188,3 +188,32 @@ def test_bad_arguments_are_argparse_errors(capsys, argv, fragment):
         main(argv)
     assert exit_info.value.code == 2
     assert fragment in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["trigger", str(IMPORT), "--wait", "--poll-interval", "0.01"], "poll_interval must be"),
+        (["trigger", str(IMPORT), "--wait", "--timeout", "99999999999"], "timeout must be"),
+    ],
+    ids=["poll-interval", "timeout"],
+)
+def test_a_bad_flag_is_refused_before_anything_reaches_datameer(emulator, datameer_conn, capsys, argv, fragment):
+    """Issue 25: the run was started, then the flag refused; issue 24: the connection is not the problem."""
+    code, out, err = run(capsys, *argv)
+
+    assert (code, out) == (1, "")
+    line = one_error_line(err)
+    assert fragment in line
+    assert "nothing was sent to Datameer" in line
+    assert "connection" not in line
+    assert emulator.client.requests() == []
+
+
+def test_a_negative_execution_id_is_refused_by_the_parser(emulator, datameer_conn, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["stop", str(IMPORT), "--execution-id", "-5"])
+
+    assert info.value.code == 2
+    assert "argument --execution-id: expected a whole number (digits only), got '-5'" in capsys.readouterr().err
+    assert emulator.client.requests() == []
