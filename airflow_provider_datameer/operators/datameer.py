@@ -122,6 +122,10 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         _refuse_queue_on_v1(self.if_running, api_version, "the connection sets api_version 1")
         GENERATIONS[api_version].check_job_id(self.job_id)
         settings = self.wait_settings.bind(self.job_id, None, owned=True, api_version=api_version)
+        if self.deferrable and self.wait_for_completion:
+            from airflow_provider_datameer.triggers.defer_hold import settle_seconds
+
+            settle_seconds()  # a bad [datameer] defer_settle_seconds fails here, before a run is started
         self._records = self._record_store(context)
         execution_id, file_id, ended = self._recorded_run(settings, context)
         if execution_id is None:

@@ -21,7 +21,7 @@ from airflow_provider_datameer.sensors.datameer import DatameerJobSensor
 from airflow_provider_datameer.triggers import defer_hold as settle
 from airflow_provider_datameer.triggers import worker_free
 from airflow_provider_datameer.triggers.datameer import DatameerJobTrigger
-from tests.support import FAST, context, requires_airflow, run_deferrable, task_log
+from tests.support import FAST, context, requires_airflow, run_deferrable, task_log, trigger_op
 
 NEEDS_3_3 = requires_airflow(">=3.3", "worker-free sensors are refused before Airflow 3.3")
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
@@ -265,3 +265,11 @@ def test_settle_setting_default_and_off(monkeypatch):
     assert settle.settle_seconds() == settle.DEFAULT_SETTLE_SECONDS
     monkeypatch.setenv("AIRFLOW__DATAMEER__DEFER_SETTLE_SECONDS", "0")
     assert settle.settle_seconds() == 0.0
+
+
+def test_a_bad_settle_setting_is_refused_before_the_trigger_operator_starts_a_run(emulator, monkeypatch):
+    """Issue 25: the setting was read when deferring, after the trigger, so every try started and cancelled a run."""
+    monkeypatch.setenv("AIRFLOW__DATAMEER__DEFER_SETTLE_SECONDS", "-1")
+    with pytest.raises(ValueError, match=r"\[datameer\] defer_settle_seconds is '-1'"):
+        trigger_op(deferrable=True).execute(context())
+    assert [r["endpoint"] for r in emulator.client.requests()] == []
