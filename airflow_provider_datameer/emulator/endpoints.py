@@ -217,7 +217,7 @@ def trigger_v1(call: Call) -> web.Response:
     if job is None:
         raise _unknown_configuration(call)
     ex = _trigger(call, job, call.state.switches["trigger_while_running"])
-    return json_response({"id": ex.id})
+    return json_response({"id": ex.id} if call.state.switches["v1_trigger_body"] == "id" else {})
 
 
 def trigger_v2(call: Call) -> web.Response:

@@ -32,6 +32,7 @@ DEFAULT_SWITCHES: dict[str, Any] = {
     "error_pages": "json",  # container-level errors (404 / 405 / 500 / auth): JSON | servlet HTML pages
     "configuration_ids": "separate",  # overlap: each configuration id is the file id of another job
     "details_shape": "classic",  # newer: job details without jobStatus (invented, render.py)
+    "v1_trigger_body": "id",  # V1 trigger answer (undocumented): {"id": N} | {} (the run is found by its status)
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
@@ -49,6 +50,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "error_pages": ("json", "servlet"),
     "configuration_ids": ("separate", "overlap"),
     "details_shape": ("classic", "newer"),
+    "v1_trigger_body": ("id", "empty"),
 }
 
 _TRUE = {"true", "1", "yes", "on"}

@@ -270,12 +270,17 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         return started.execution_id
 
     def _start_v1(self, latest: Any, settings: WaitSettings) -> int:
-        """V1: trigger by configuration id, then find the new run as the configuration's status moves on."""
+        """V1: trigger by configuration id. The run is the one the trigger's answer names (``{"id": N}``) when it
+        names one, even if Datameer's scheduler started another meanwhile; an answer without an id (its shape is
+        not documented) leaves the new run to be found as the configuration's status moves on."""
         from airflow_provider_datameer.core.procedures import find_new_run
 
-        self.hook.trigger_job_v1(self.job_id)
-        execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
-        self.log.info("Triggered Datameer configuration %s (V1): execution %s", self.job_id, execution_id)
+        named = self.hook.trigger_job_v1(self.job_id).execution_id
+        execution_id = named
+        if execution_id is None:
+            execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
+        how = "named by the trigger's answer" if named is not None else "the configuration's next run"
+        self.log.info("Triggered Datameer configuration %s (V1): execution %s (%s)", self.job_id, execution_id, how)
         return execution_id
 
     def execute_complete(self, context: Any, event: Any = None) -> int | None:

@@ -16,8 +16,9 @@ from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_datameer.operators.datameer import DatameerStopJobOperator
 from airflow_provider_datameer.operators.outcome import DatameerJobFailed
-from tests.faults.support import BOTH_MODES, sensor
+from tests.faults.support import BOTH_MODES, on_request, sensor
 from tests.support import (
+    CONFIGURATION,
     IMPORT,
     LONG,
     WORKBOOK,
@@ -28,6 +29,7 @@ from tests.support import (
     run_deferrable,
     running_run,
     task_log,
+    trigger_op,
 )
 
 pytestmark = pytest.mark.usefixtures("datameer_conn", "close_sessions")
@@ -117,3 +119,23 @@ def test_stop_operator_still_stops_its_own_pinned_execution(emulator):
 
     assert result["execution_id"] == ours
     assert execution(emulator, ours)["status"] == "CANCELED"
+
+
+def test_the_run_a_v1_trigger_names_is_the_tasks_even_when_the_scheduler_starts_one_first(emulator, datameer_conn):
+    """Issue 25: on the V1 path the operator ignored the ``{"id": N}`` of the trigger's answer and took the first
+    newer run the status showed, here one Datameer's scheduler started; its own run ended ERROR, the task
+    reported SUCCESS."""
+    emulator.client.set_switches(api_v2=False)
+    datameer_conn(api_version=1)
+    emulator.client.patch_job(IMPORT, outcome="ERROR", queue_seconds=0, run_seconds=1)
+    emulator.client.add_fault(kind="delay", seconds=1.5, endpoint="status_v1", count=2)  # before and after ours
+
+    def scheduler_run() -> None:
+        emulator.client.patch_job(IMPORT, outcome="COMPLETED")
+        emulator.client.trigger_as(IMPORT, "scheduler")
+
+    with on_request(emulator.client, "trigger_v1", scheduler_run), pytest.raises(DatameerJobFailed) as info:
+        trigger_op(job_id=CONFIGURATION[IMPORT], deferrable=False).execute(context())
+
+    (ours,) = [e["id"] for e in emulator.client.state()["executions"] if e["user"] != "scheduler"]
+    assert f"execution {ours} ended ERROR" in str(info.value)
