@@ -258,16 +258,48 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
                 return latest.execution_id
             self.log.info("%s; queueing a new run behind it (if_running='queue')", active)
             self._started_by = QUEUED
-            started = self.hook.trigger_job_sequential(self.job_id)
+            started = self._trigger(self.hook.trigger_job_sequential, latest, settings)
         elif settings.api_version == 1:
             return self._start_v1(latest, settings)
         else:
-            started = self.hook.trigger_job(self.job_id)
+            started = self._trigger(self.hook.trigger_job, latest, settings)
         self._trigger_user = started.user
         self.log.info(
             "Triggered Datameer job %s: execution %s (user %s)", self.job_id, started.execution_id, started.user
         )
         return started.execution_id
+
+    def _trigger(self, trigger: Any, latest: Any, settings: WaitSettings) -> Any:
+        """``trigger(job_id)``'s answer. When the request failed after Datameer may have received it (a timeout,
+        a connection broken mid-request: it is never re-sent), the run it may have started is looked for first,
+        so that no retry of the task starts a second one while the first runs unwatched: the first execution
+        newer than ``latest`` within ``no_execution_grace``; none, and the trigger's error stands, saying so."""
+        from dataclasses import replace
+
+        from airflow_provider_datameer.core.errors import DatameerTransientError, DatameerUnexpectedResponseError
+        from airflow_provider_datameer.core.models import TriggerResult
+        from airflow_provider_datameer.core.procedures import find_new_run
+
+        try:
+            return trigger(self.job_id)
+        except DatameerTransientError as exc:
+            if not exc.may_have_reached_server:
+                raise
+            grace = settings.no_execution_grace
+            if grace is None and settings.deadline is None:
+                grace = DEFAULT_NO_EXECUTION_GRACE
+            self.log.warning("%s Looking for the run it may have started (up to %s).", exc, _seconds_text(grace))
+            try:
+                found = self.hook.run(
+                    find_new_run(
+                        replace(settings, no_execution_grace=grace), self.hook.config, latest.execution_id, self.log
+                    )
+                )
+            except DatameerUnexpectedResponseError:
+                exc.problem += f"; no run of it appeared within {_seconds_text(grace)}"
+                raise exc from None
+            self.log.info("The trigger's run is execution %s: taking it instead of triggering again", found)
+            return TriggerResult(execution_id=found)
 
     def _start_v1(self, latest: Any, settings: WaitSettings) -> int:
         """V1: trigger by configuration id. The run is the one the trigger's answer names (``{"id": N}``) when it
@@ -275,7 +307,7 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         not documented) leaves the new run to be found as the configuration's status moves on."""
         from airflow_provider_datameer.core.procedures import find_new_run
 
-        named = self.hook.trigger_job_v1(self.job_id).execution_id
+        named = self._trigger(self.hook.trigger_job_v1, latest, settings).execution_id
         execution_id = named
         if execution_id is None:
             execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
@@ -409,3 +441,7 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
             raise AirflowException(verdict.message)
         self.log.info("Datameer job %s is now %s", self.job_id, verdict.job_status)
         return status_name(verdict.job_status)
+
+
+def _seconds_text(grace: float | None) -> str:
+    return "the task's timeout" if grace is None else f"{grace:g} s"

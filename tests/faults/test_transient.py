@@ -21,6 +21,7 @@ from tests.support import (
     connection_json,
     context,
     execution,
+    rest_executions,
     run_deferrable,
     task_log,
     trigger_op,
@@ -132,19 +133,32 @@ def test_f3_answers_slower_than_the_timeout_are_retried_then_fail_clearly(emulat
     assert len(requests_for(emulator, "trigger_v2")) == 1
 
 
-def test_f3_a_trigger_answered_too_late_is_not_repeated(emulator, datameer_conn):
-    """A timeout after the trigger was sent may mean the run started: the trigger is never re-sent."""
+def test_f3_a_trigger_answered_too_late_is_not_repeated_and_its_run_is_found(emulator, datameer_conn):
+    """A timeout after the trigger was sent may mean the run started (issue 25: a task retry then started a
+    second, and the first ran unwatched): the trigger is never re-sent, and the run it started late is found
+    through the status and waited for."""
     datameer_conn(timeout=0.3)
-    emulator.client.patch_job(48, queue_seconds=0.2, run_seconds=30)
+    emulator.client.patch_job(48, queue_seconds=0.2, run_seconds=0.5)
     emulator.client.add_fault(kind="delay", seconds=0.6, endpoint="trigger_v2", count=1)
 
-    with pytest.raises(DatameerTransientError, match=r"no answer within 0\.3 s") as info:
-        trigger_op(deferrable=True).execute(context())
+    execution_id = trigger_op(deferrable=False, poll_interval=0.2).execute(context())
 
-    assert "gave up after" not in str(info.value)
     assert len(wait_for_logged(emulator, "trigger_v2", 1)) == 1
-    time.sleep(0.2)
-    assert len(requests_for(emulator, "trigger_v2")) == 1
+    assert [e["id"] for e in rest_executions(emulator)] == [execution_id]
+    assert execution(emulator, execution_id)["status"] == "COMPLETED"
+
+
+def test_f3_a_failed_trigger_that_started_nothing_fails_after_the_grace(emulator, datameer_conn):
+    """The connection broke after the trigger was sent and no run appeared within ``no_execution_grace``: the
+    task fails with the trigger's error, and says it looked."""
+    datameer_conn(retries={"attempts": 1})
+    emulator.client.add_fault(kind="reset", endpoint="trigger_v2", count=1)
+
+    with pytest.raises(DatameerTransientError, match="the connection broke") as info:
+        trigger_op(deferrable=False, no_execution_grace=1).execute(context())
+
+    assert "no run of it appeared within 1 s" in str(info.value)
+    assert rest_executions(emulator) == []
 
 
 # ---------------------------------------------------------------------------------------------- F4
