@@ -159,18 +159,3 @@ def test_refusals_are_waited_out_slowly_and_outages_at_the_poll_interval():
     assert trouble_kind(DatameerAuthError("x")) == trouble_kind(ValueError("x")) == "refused"
     assert pause_after("unreachable", 5) == 5
     assert pause_after("refused", 5) == REFUSED_PAUSE
-
-
-def test_datameer_asset_with_watch_attaches_the_completion_watcher():
-    from airflow_provider_datameer.assets import datameer_asset
-
-    asset = datameer_asset("/Data/ImportJobs/sales_import.imp", host="dm.example.com", watch=True, job_id="48")
-    (watcher,) = asset.watchers
-    assert watcher.name == "datameer-datameer_default-48"
-    assert watcher.trigger.serialize() == (
-        "airflow_provider_datameer.triggers.completions.DatameerJobCompletedTrigger",
-        {"job_id": 48, "datameer_conn_id": "datameer_default"},
-    )
-    assert datameer_asset(57, host="dm.example.com").watchers == []
-    with pytest.raises(TypeError, match="only go with watch=True"):
-        datameer_asset(57, host="dm.example.com", statuses=["ERROR"])
