@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, TaskDeferred
 
 from airflow_provider_datameer.core.identifiers import pinned_execution_id
-from airflow_provider_datameer.core.status import PENDING_STATES, TERMINAL_STATES
+from airflow_provider_datameer.core.status import TERMINAL_STATES
 from airflow_provider_datameer.core.wait_settings import (
     DEFAULT_CONN_ID,
     DEFAULT_MAX_CONSECUTIVE_ERRORS,
@@ -112,11 +112,11 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         self.execution_id: int | None = None
         self._run: WaitSettings | None = None
         self._trigger_user: str | None = None  # who started the run, when we started it (lineage)
-        self._started_by: str | None = None  # how this try came by its run, when not by triggering it
         self._records: RunRecordStore | None = None  # the task state store, when durable on Airflow 3.3+
 
     def execute(self, context: Any) -> int | None:
         from airflow_provider_datameer.core.endpoints import GENERATIONS
+        from airflow_provider_datameer.operators.run_start import RunStart
 
         api_version = self.resolved_api_version()
         _refuse_queue_on_v1(self.if_running, api_version, "the connection sets api_version 1")
@@ -127,12 +127,8 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
 
             settle_seconds()  # a bad [datameer] defer_settle_seconds fails here, before a run is started
         self._records = self._record_store(context)
-        execution_id, file_id, ended = self._recorded_run(settings, context)
-        if execution_id is None:
-            latest = self._latest(settings)
-            execution_id = self._start_or_join(latest, settings)
-            file_id = latest.file_id or GENERATIONS[api_version].file_id_of(self.job_id)
-            self._record(context, settings, execution_id, file_id)
+        run = RunStart(self, settings, self._records).run(context)
+        execution_id, file_id, ended, self._trigger_user = run.execution_id, run.file_id, run.ended, run.user
         self.execution_id = execution_id
         self._run = settings = settings.with_execution(execution_id, owned=True)
         if ended is not None:  # a retry whose recorded run had already ended well: its result, no new run
@@ -153,63 +149,10 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
             raise AirflowException(f"{exc}; {self.stop_execution(settings)}") from exc
         return self._complete(verdict)
 
-    def _recorded_run(self, settings: WaitSettings, context: Any) -> tuple[int | None, int | None, Verdict | None]:
-        """The run an earlier try of this task instance recorded, if this try may take it (docs/durable-runs.md):
-        ``(execution id, file id, None)`` while it is active, ``(..., verdict)`` when it ended well, and
-        ``(None, None, None)`` when there is none, the task was cleared, or the run ended badly or is gone."""
-        from airflow_provider_datameer.core.durable import resume_decision
-        from airflow_provider_datameer.core.verdict import WaitEnd
-
-        if self._records is None:
-            return None, None, None
-        record = self._records.read()
-        ti = context["ti"]
-        decision = resume_decision(
-            record,
-            job_id=self.job_id,
-            api_version=settings.api_version,
-            try_number=ti.try_number,
-            max_tries=ti.max_tries,
-        )
-        if decision.reason:
-            self.log.info("%s", decision.reason)
-        if record is None or decision.execution_id is None:
-            return None, None, None
-        verdict = self.poll_once(self.new_watch(settings.with_execution(decision.execution_id, owned=True)))
-        if verdict is None:
-            self.log.info("Datameer execution %s is still active: waiting for it.", decision.execution_id)
-            return decision.execution_id, record.file_id, None
-        if verdict.status is WaitEnd.SUCCESS:
-            self.log.info(
-                "Datameer execution %s has ended (%s): taking its result.", decision.execution_id, verdict.job_status
-            )
-            return decision.execution_id, record.file_id or verdict.file_id, verdict
-        self.log.info("Not taking execution %s: %s. Starting a new run.", decision.execution_id, verdict.message)
-        return None, None, None
-
     def _record_store(self, context: Any) -> RunRecordStore | None:
         from airflow_provider_datameer.operators.run_record import RunRecordStore
 
         return RunRecordStore.of(context, self.log) if self.durable else None
-
-    def _record(self, context: Any, settings: WaitSettings, execution_id: int | None, file_id: int | None) -> None:
-        """Write the run to the task state store before anything else happens to it (durable runs)."""
-        from airflow_provider_datameer.core.durable import STARTED, RunRecord
-
-        if self._records is None or execution_id is None:
-            return
-        ti = context["ti"]
-        self._records.write(
-            RunRecord(
-                job_id=str(self.job_id),
-                execution_id=execution_id,
-                api_version=settings.api_version,
-                file_id=file_id,
-                try_number=ti.try_number,
-                max_tries=ti.max_tries,
-                started_by=self._started_by or STARTED,
-            )
-        )
 
     def _record_outcome(self) -> None:
         """Add how the run ended (the task's result) to its record, for the Storage tab and later tries."""
@@ -218,13 +161,6 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
             return
         if record.execution_id == self.datameer_result.get("execution_id"):
             self._records.write(record.ended(self.datameer_result))
-
-    def _latest(self, settings: WaitSettings) -> Any:
-        from airflow_provider_datameer.core.endpoints import GENERATIONS
-        from airflow_provider_datameer.core.procedures import call
-
-        request = GENERATIONS[settings.api_version].status_request(self.hook.config.endpoints, settings.job_id)
-        return self.hook.run(call(self.hook.config, request, self.log))
 
     def _deferred_budget(self, context: Any) -> float | None:
         """``timeout``, shortened to end a little before ``execution_timeout`` when that comes first.
@@ -240,80 +176,6 @@ class DatameerTriggerJobOperator(DatameerLineageMixin, DatameerWaitMixin, BaseOp
         elapsed = (datetime.now(UTC) - started).total_seconds() if started else 0.0
         budget = max(1.0, limit - elapsed - min(30.0, limit / 10))
         return budget if timeout is None else min(timeout, budget)
-
-    def _start_or_join(self, latest: Any, settings: WaitSettings) -> int | None:
-        """Trigger a run, or join / queue behind / refuse the active one, as ``if_running`` says."""
-        from airflow_provider_datameer.core.durable import JOINED, QUEUED
-
-        if latest.status in PENDING_STATES:
-            active = (
-                f"Datameer job {self.job_id} already has an active execution "
-                f"{latest.execution_id} ({latest.status.value})"
-            )
-            if self.if_running == "fail":
-                raise AirflowException(f"{active}; if_running='fail' refuses to start another run")
-            if self.if_running == "wait":
-                self.log.info("%s; waiting for it instead of starting another (if_running='wait')", active)
-                self._started_by = JOINED
-                return latest.execution_id
-            self.log.info("%s; queueing a new run behind it (if_running='queue')", active)
-            self._started_by = QUEUED
-            started = self._trigger(self.hook.trigger_job_sequential, latest, settings)
-        elif settings.api_version == 1:
-            return self._start_v1(latest, settings)
-        else:
-            started = self._trigger(self.hook.trigger_job, latest, settings)
-        self._trigger_user = started.user
-        self.log.info(
-            "Triggered Datameer job %s: execution %s (user %s)", self.job_id, started.execution_id, started.user
-        )
-        return started.execution_id
-
-    def _trigger(self, trigger: Any, latest: Any, settings: WaitSettings) -> Any:
-        """``trigger(job_id)``'s answer. When the request failed after Datameer may have received it (a timeout,
-        a connection broken mid-request: it is never re-sent), the run it may have started is looked for first,
-        so that no retry of the task starts a second one while the first runs unwatched: the first execution
-        newer than ``latest`` within ``no_execution_grace``; none, and the trigger's error stands, saying so."""
-        from dataclasses import replace
-
-        from airflow_provider_datameer.core.errors import DatameerTransientError, DatameerUnexpectedResponseError
-        from airflow_provider_datameer.core.models import TriggerResult
-        from airflow_provider_datameer.core.procedures import find_new_run
-
-        try:
-            return trigger(self.job_id)
-        except DatameerTransientError as exc:
-            if not exc.may_have_reached_server:
-                raise
-            grace = settings.no_execution_grace
-            if grace is None and settings.deadline is None:
-                grace = DEFAULT_NO_EXECUTION_GRACE
-            self.log.warning("%s Looking for the run it may have started (up to %s).", exc, _seconds_text(grace))
-            try:
-                found = self.hook.run(
-                    find_new_run(
-                        replace(settings, no_execution_grace=grace), self.hook.config, latest.execution_id, self.log
-                    )
-                )
-            except DatameerUnexpectedResponseError:
-                exc.problem += f"; no run of it appeared within {_seconds_text(grace)}"
-                raise exc from None
-            self.log.info("The trigger's run is execution %s: taking it instead of triggering again", found)
-            return TriggerResult(execution_id=found)
-
-    def _start_v1(self, latest: Any, settings: WaitSettings) -> int:
-        """V1: trigger by configuration id. The run is the one the trigger's answer names (``{"id": N}``) when it
-        names one, even if Datameer's scheduler started another meanwhile; an answer without an id (its shape is
-        not documented) leaves the new run to be found as the configuration's status moves on."""
-        from airflow_provider_datameer.core.procedures import find_new_run
-
-        named = self._trigger(self.hook.trigger_job_v1, latest, settings).execution_id
-        execution_id = named
-        if execution_id is None:
-            execution_id = self.hook.run(find_new_run(settings, self.hook.config, latest.execution_id, self.log))
-        how = "named by the trigger's answer" if named is not None else "the configuration's next run"
-        self.log.info("Triggered Datameer configuration %s (V1): execution %s (%s)", self.job_id, execution_id, how)
-        return execution_id
 
     def execute_complete(self, context: Any, event: Any = None) -> int | None:
         """Resume after the trigger fired (deferrable mode)."""
@@ -441,7 +303,3 @@ class DatameerStopJobOperator(DatameerWaitMixin, BaseOperator):
             raise AirflowException(verdict.message)
         self.log.info("Datameer job %s is now %s", self.job_id, verdict.job_status)
         return status_name(verdict.job_status)
-
-
-def _seconds_text(grace: float | None) -> str:
-    return "the task's timeout" if grace is None else f"{grace:g} s"
