@@ -8,7 +8,7 @@ same job durations with the emulator's ``estimate`` set to ``"none"`` (no ``esti
 
 - fixed / adaptive, RUNNING at the first poll (the jobs start running at once);
 - fixed / adaptive, QUEUED at the first poll (the jobs queue ``--queued`` s first; a QUEUED status carries
-  no estimate, so adaptive polling can only help from the second poll on).
+  no estimate, so the watch polls a young queued run again after 1, 2, 4, 8 s until it shows RUNNING).
 
 Each adaptive job is compared with its fixed twin (same duration, same queue), job by job.
 
@@ -150,8 +150,8 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> Report:
         "fixed run (no estimate-time key), 'accurate' otherwise; durations, interval and start are the same.",
         "~1 s: the trigger polls 0.5 s (ESTIMATE_MARGIN) after the estimated end, and the emulator rounds the "
         "remaining time up to whole seconds, so an accurate estimate is noticed 0.5-1.5 s after the end.",
-        "A QUEUED status carries no estimate: a trigger whose first poll sees QUEUED waits a full interval "
-        "before it can use one, so the QUEUED pair differs only for jobs still running at the second poll.",
+        "A QUEUED status carries no estimate: a run first seen queued is polled again after 1, 2, 4 and 8 s "
+        "(YOUNG_RUN_DELAYS, within the interval) until it shows RUNNING, whose estimate then schedules the polls.",
     ]
     rep.data = results
     return rep

@@ -40,6 +40,10 @@ ESTIMATE_MARGIN = 0.5
 #: percentage points, and at least every PROGRESS_QUIET_SECONDS; polls in between log it at DEBUG.
 PROGRESS_STEP = 10.0
 PROGRESS_QUIET_SECONDS = 300.0
+#: Waits after the first polls that find a run QUEUED (or waiting for another job) with no estimate, before the
+#: poll interval takes over (within ``min_poll_interval`` and ``poll_interval``): a job that ends seconds after it
+#: left the queue is noticed seconds after, not an interval after. The run's first RUNNING status ends them.
+YOUNG_RUN_DELAYS = (1.0, 2.0, 4.0, 8.0)
 
 
 class ExecutionWatch:
@@ -67,6 +71,7 @@ class ExecutionWatch:
         self._warned_unverified = False
         self._details_read = True
         self._early_polls_left = 2
+        self._queued_polls = 0  # polls that found our run queued from the first, while YOUNG_RUN_DELAYS last
         self._estimate_due: float | None = None
         self._progress_key: tuple[Any, ...] | None = None
         self._progress_logged_at = 0.0
@@ -101,11 +106,14 @@ class ExecutionWatch:
 
     def delay(self, poll_interval: float, now: float, *, floor: float = 1.0) -> float:
         """Seconds until the next poll: 0 when job details are due at once, else the interval, shortened to
-        the server's estimated end of a running job when that estimate is plausible (adaptive polling).
-        An estimate is not trusted again once a poll at its due time found the job still running.
+        the server's estimated end of a running job when that estimate is plausible (adaptive polling), or
+        to :data:`YOUNG_RUN_DELAYS` while a new run is still queued. An estimate is not trusted again once a
+        poll at its due time found the job still running.
         """
         if self.details_due:
             return 0.0
+        if 0 < self._queued_polls <= len(YOUNG_RUN_DELAYS):
+            return min(poll_interval, max(floor, YOUNG_RUN_DELAYS[self._queued_polls - 1]))
         due = self._estimate_due
         if due is None or self._early_polls_left <= 0:
             return poll_interval
@@ -283,6 +291,7 @@ class ExecutionWatch:
 
     def _note_progress(self, status: DatameerJobStatus, seen: ExecutionStatus | None, now: float) -> None:
         self._log_progress(status, seen, now)
+        self._note_queue(status, seen)
         if seen is None or status is not DatameerJobStatus.RUNNING:
             return
         if self._estimate_due is not None and now >= self._estimate_due:
@@ -292,6 +301,14 @@ class ExecutionWatch:
             self._estimate_due = now + estimate + ESTIMATE_MARGIN
         else:
             self._estimate_due = None
+
+    def _note_queue(self, status: DatameerJobStatus, seen: ExecutionStatus | None) -> None:
+        """Count the polls that found our run queued without an estimate from the first one on; any other
+        sight (running, an estimate, job details) ends the count for good."""
+        if self._queued_polls > len(YOUNG_RUN_DELAYS):
+            return
+        queued = seen is not None and status is not DatameerJobStatus.RUNNING and seen.estimate_seconds is None
+        self._queued_polls = self._queued_polls + 1 if queued else len(YOUNG_RUN_DELAYS) + 1
 
     def _log_progress(self, status: DatameerJobStatus, seen: ExecutionStatus | None, now: float) -> None:
         """The progress line: at INFO when the status or execution changed, progress crossed a

@@ -158,6 +158,30 @@ def test_bogus_estimates_are_ignored(estimate):
     assert w.delay(60, T0) == 60
 
 
+def test_a_new_run_still_queued_is_polled_sooner_at_first():
+    """Issue 24: a 5-second job was noticed 25-54 s late because the first poll saw QUEUED, no estimate."""
+    w = watch(5)
+    waits = []
+    for _ in range(6):
+        w.take(st(S.QUEUED, 5), T0)
+        waits.append(w.delay(30, T0))
+    assert waits == [1.0, 2.0, 4.0, 8.0, 30, 30]
+    assert w.delay(3, T0) == 3  # never later than the interval
+
+
+@pytest.mark.parametrize(
+    "first",
+    [st(S.RUNNING, 5), st(S.RUNNING, 5, estimate_seconds=600.0), st(S.QUEUED, 5, estimate_seconds=600.0)],
+    ids=["running", "running with an estimate", "queued with an estimate"],
+)
+def test_a_run_seen_running_or_estimated_is_polled_as_before(first):
+    """Long jobs make no more requests than before: the young-run waits end at the first other sight."""
+    w = watch(5)
+    w.take(first, T0)
+    w.take(st(S.QUEUED, 5), T0)  # even if it shows queued again later
+    assert w.delay(30, T0) == 30
+
+
 def test_wrong_estimates_stop_being_trusted():
     w = watch(5)
     now = T0
