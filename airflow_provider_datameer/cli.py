@@ -64,8 +64,7 @@ def _check(hook: Any, args: argparse.Namespace) -> CommandResult:
         {"command": f.command, "route": f"{f.method} {f.path}", "result": f.state, "detail": f.detail}
         for f in report.findings
     ]
-    lines = [f"Datameer {report.server_version or '(version unknown)'}"]
-    lines += [f"warning: {text}" for text in report.warnings]
+    lines = [report.summary()]  # the connection form's Test button says the same
     lines += [f"fix: {text}" for text in report.fixes]
     return CommandResult(report.complete, report.to_dict(), rows, lines)
 
@@ -85,9 +84,23 @@ def _history(hook: Any, args: argparse.Namespace) -> CommandResult:
 
 
 def _active(hook: Any, args: argparse.Namespace) -> CommandResult:
-    jobs = [_plain(j) for j in hook.list_active_jobs()]
-    rows = [{k: v for k, v in job.items() if k != "raw_status"} for job in jobs]
+    """The table names each run's job as Datameer's answer does: path, file id or configuration id (last, the
+    column a narrow table cuts)."""
+    active = hook.list_active_jobs()
+    jobs = [_plain(j) for j in active]
+    rows = [
+        {"execution_id": row["execution_id"], "status": row["status"], "job": _job_name(job)}
+        for job, row in zip(active, jobs, strict=True)
+    ]
     return CommandResult(True, jobs, rows, [] if jobs else ["no active executions"])
+
+
+def _job_name(job: Any) -> str:
+    if job.path:
+        return str(job.path)
+    if job.file_id is not None:
+        return f"file {job.file_id}"
+    return "?" if job.configuration_id is None else f"configuration {job.configuration_id}"
 
 
 def _trigger(hook: Any, args: argparse.Namespace) -> CommandResult:
@@ -142,7 +155,7 @@ def _interrupted(hook: Any, args: argparse.Namespace, execution_id: int | None) 
             f"interrupted: execution {execution_id} of job {args.job} keeps running in Datameer; stop it with "
             f"`{_stop_command(args.job, execution_id)}`"
         )
-    args.execution_id = execution_id
+    args.execution_id, args.any_job = execution_id, False
     stopped = _stop(hook, args).data
     done = "stopped" if stopped["stopped"] else f"not stopped ({stopped['status_before'] or 'already over'})"
     return f"interrupted: execution {execution_id} of job {args.job} {done}"
@@ -170,10 +183,14 @@ def _stop(hook: Any, args: argparse.Namespace) -> CommandResult:
     """The operators' stop procedure: a named execution is stopped only if it is the job's (by id)."""
     from airflow_provider_datameer.core.procedures import stop
 
+    if args.any_job and args.execution_id is None:
+        raise CommandError("--any-job needs --execution-id: name the execution to stop whichever job it belongs to")
     settings = _from_flags(lambda: _settings(hook, args.job).bind(args.job, args.execution_id, owned=False))
-    stopped_run = hook.run(stop(settings, hook.config, hook.log, by_id=args.execution_id is not None))
+    by_id = args.execution_id is not None
+    stopped_run = hook.run(stop(settings, hook.config, hook.log, by_id=by_id, any_job=args.any_job))
     if stopped_run.refused:
-        raise CommandError(f"{stopped_run.message} Nothing was stopped.")
+        on_purpose = f"`{_stop_command(args.job, stopped_run.execution_id)} --any-job`"
+        raise CommandError(f"{stopped_run.reason} Nothing was stopped. To stop it on purpose: {on_purpose}")
     status = stopped_run.status.value if stopped_run.status else None
     data = {
         "job": args.job,
@@ -334,6 +351,13 @@ COMMANDS: tuple[Command, ...] = (
             Option(
                 ("--execution-id",),
                 {"type": _whole_number, "help": "stop only if this execution is the job's current run"},
+            ),
+            Option(
+                ("--any-job",),
+                {
+                    "action": "store_true",
+                    "help": "with --execution-id: stop that execution even if Datameer does not say it is JOB's",
+                },
             ),
         ),
     ),

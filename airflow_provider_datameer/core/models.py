@@ -208,12 +208,15 @@ class JobDetails:
 
 @dataclass(frozen=True)
 class ActiveJob:
-    """One element of list-running. Only ``status`` is known to be there; the rest is best effort."""
+    """One element of list-running. Only ``status`` is known to be there; the rest is best effort (the job's
+    path and file id under the names Datameer's other answers use for them, when an element has them)."""
 
     status: DatameerJobStatus
     execution_id: int | None = None
     configuration_id: int | None = None
     raw_status: str | None = None
+    file_id: int | None = None
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,8 @@ def parse_active_jobs(body: object) -> list[ActiveJob]:
                 execution_id=_int_or_none(row, "id"),
                 configuration_id=_int_or_none(row, "jobConfigurationId"),
                 raw_status=_text(raw),
+                file_id=whole_number(row.get("fileId", row.get("file-id"))),  # unverified fields: never an error
+                path=_text(row.get("path", row.get("filePath"))),
             )
         )
     return jobs

@@ -73,7 +73,8 @@ def wait(
 
 @dataclass(frozen=True)
 class StopResult:
-    """What a stop did: ``stopped`` when a stop command was sent; ``refused`` when ownership forbade it."""
+    """What a stop did: ``stopped`` when a stop command was sent; ``refused`` when ownership forbade it, with
+    ``reason`` the refusal without its fix (``message`` adds the Python way to stop it on purpose)."""
 
     stopped: bool
     message: str
@@ -81,22 +82,29 @@ class StopResult:
     status: DatameerJobStatus | None
     refused: bool = False
     file_id: int | None = None
+    reason: str = ""
 
 
 def stop(
-    settings: WaitSettings, config: DatameerConnectionConfig, log: Any, *, by_id: bool = False
+    settings: WaitSettings,
+    config: DatameerConnectionConfig,
+    log: Any,
+    *,
+    by_id: bool = False,
+    any_job: bool = False,
 ) -> Procedure[StopResult]:
     """Stop the settings' execution (or, with none pinned, the job's current run) if it is the job's and active.
 
     The job's own current run is stopped by the V2 stop where there is one (unless ``by_id``); any other
     execution by V1 job-kill, its id named. An execution the job does not show is stopped only when it is
-    ours (our trigger returned it), its details name the job, or (V1) the configuration's job history lists
-    it; otherwise the stop is refused, with the way to do it on purpose.
+    ours (our trigger returned it), its details name the job, (V1) the configuration's job history lists
+    it, or ``any_job`` says to stop it whichever job it belongs to; otherwise the stop is refused, with the way
+    to do it on purpose.
     """
     generation = GENERATIONS[settings.api_version]
     job, ours = settings.job_id, settings.execution_id
     latest: ExecutionStatus = yield from call(config, generation.status_request(config.endpoints, job), log)
-    owned = settings.execution_owned or ours is None or latest.execution_id == ours
+    owned = any_job or settings.execution_owned or ours is None or latest.execution_id == ours
     target = latest.execution_id if ours is None else ours
     if target is None or (latest.status is DatameerJobStatus.NONE and not owned):
         return _refused_or_idle(settings, latest, target)
@@ -146,15 +154,12 @@ def _refused_or_idle(settings: WaitSettings, latest: ExecutionStatus, target: in
     if target is None:
         return StopResult(False, f"Datameer job {settings.job_id} has never run; nothing to stop", None, latest.status)
     shown = "has never run" if latest.execution_id is None else f"shows execution {latest.execution_id}"
-    return StopResult(
-        False,
+    reason = (
         f"Refusing to stop execution {target}: Datameer job {settings.job_id} {shown}, and nothing Datameer "
-        f"returns says execution {target} belongs to it. To stop it on purpose, name its own job, or call "
-        f"DatameerHook().stop_job_v1({target}) directly.",
-        target,
-        latest.status,
-        refused=True,
+        f"returns says execution {target} belongs to it."
     )
+    fix = f"To stop it on purpose, name its own job, or call DatameerHook().stop_job_v1({target}) directly."
+    return StopResult(False, f"{reason} {fix}", target, latest.status, refused=True, reason=reason)
 
 
 def find_new_run(

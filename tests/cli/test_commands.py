@@ -37,7 +37,7 @@ def test_check_prints_a_table_of_commands(emulator, datameer_conn, capsys):
     assert len(rows) == 12
     assert all(" found " in row for row in rows.values())
     assert "POST /api/job-execution/{job}/trigger" in rows["trigger_v2"]
-    assert "Datameer 11.0.6" in out
+    assert out.splitlines()[-1] == "Connected to Datameer 11.0.6; all 12 commands found"  # the Test button's words
 
 
 def test_check_exits_1_when_commands_are_missing(emulator, datameer_conn, capsys):
@@ -60,6 +60,12 @@ def test_trigger_wait_status_history_active(emulator, datameer_conn, capsys):
     code, out, _ = run(capsys, "active", "--output", "json")
     assert code == 0
     assert [job["execution_id"] for job in json.loads(out)] == [execution_id]
+
+    code, out, _ = run(capsys, "active")
+    header, row = out.splitlines()
+    assert header.split() == ["execution_id", "status", "job"]
+    assert row.split()[0] == str(execution_id)
+    assert row.endswith(f" configuration {IMPORT_CONFIGURATION}")  # the emulator's elements name no path or file
 
     code, out, _ = run(capsys, "status", str(IMPORT))
     assert code == 0
@@ -101,7 +107,10 @@ def test_stop_stops_the_current_run_only(emulator, datameer_conn, capsys):
 
     code, _, err = run(capsys, "stop", str(IMPORT), "--execution-id", str(execution_id + 1))
     assert code == 1
-    assert f"Refusing to stop execution {execution_id + 1}" in one_error_line(err)
+    refusal = one_error_line(err)
+    assert f"Refusing to stop execution {execution_id + 1}" in refusal
+    assert f"stop {IMPORT} --execution-id {execution_id + 1} --any-job`" in refusal  # the CLI's way, not Python's
+    assert "DatameerHook" not in refusal
     assert emulator.client.requests("stop_v2") == []
 
     code, out, _ = run(capsys, "stop", str(IMPORT), "--execution-id", str(execution_id), "--output", "json")
@@ -112,6 +121,25 @@ def test_stop_stops_the_current_run_only(emulator, datameer_conn, capsys):
     code, out, _ = run(capsys, "stop", str(IMPORT))
     assert code == 0
     assert "had already ended (COMPLETED); nothing to stop" in out
+
+
+def test_stop_any_job_stops_an_execution_another_job_shows_on_purpose(emulator, datameer_conn, capsys):
+    code, out, _ = run(capsys, "trigger", str(BROKEN), "--output", "json")
+    other = json.loads(out)["execution_id"]
+
+    code, out, err = run(capsys, "stop", str(IMPORT), "--execution-id", str(other), "--any-job", "--output", "json")
+
+    assert (code, err) == (0, "")
+    assert json.loads(out)["stopped"] is True
+    assert [r["path"] for r in emulator.client.requests("stop_v1")] == [f"/rest/job-execution/job-kill/{other}"]
+
+
+def test_stop_any_job_needs_an_execution_id(emulator, datameer_conn, capsys):
+    code, _, err = run(capsys, "stop", str(IMPORT), "--any-job")
+
+    assert code == 1
+    assert "--any-job needs --execution-id" in one_error_line(err)
+    assert emulator.client.requests() == []
 
 
 # ---------------------------------------------------------------------------------------------- bad input

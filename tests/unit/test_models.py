@@ -171,6 +171,18 @@ def test_active_jobs_shape_is_best_effort():
     assert jobs[1].execution_id is None
 
 
+def test_active_jobs_take_the_job_path_and_file_id_when_an_element_has_them():
+    """Issue 24: `active` names the job where Datameer's answer does; unknown shapes of these fields are no error."""
+    named, odd = models.parse_active_jobs(
+        [
+            {"id": 9, "jobStatus": "RUNNING", "fileId": "48", "path": "/Data/ImportJobs/sales.imp"},
+            {"id": 10, "jobStatus": "RUNNING", "file-id": "not-a-number", "path": ["odd"]},
+        ]
+    )
+    assert (named.file_id, named.path) == (48, "/Data/ImportJobs/sales.imp")
+    assert (odd.file_id, odd.path) == (None, None)
+
+
 def test_trigger_bodies():
     v2 = {
         "status": "success",
